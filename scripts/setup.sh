@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what Flareo needs on a fresh Debian 12 machine, only what is missing.
+# Safe to run again. Run as root (or with sudo available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+# Debian packages, by the command that proves each is there.
+declare -A PKGS=(
+  [git]=git
+  [python3]=python3
+  [pkg-config]=pkg-config
+)
+missing=()
+for cmd in "${!PKGS[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKGS[$cmd]}")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  log "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The Rust toolchain comes with the machine (rustup); it cannot be downloaded here.
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install a Rust toolchain (rustup, stable >= 1.89) first"
+for comp in rustfmt clippy; do
+  if ! cargo "${comp/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    log "adding rustup component $comp"
+    rustup component add "$comp" || die "rustup could not add $comp"
+  fi
+done
+mkdir -p "$FLAREO_CACHE"
+log "setup complete (cache: $FLAREO_CACHE)"
