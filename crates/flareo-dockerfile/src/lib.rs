@@ -23,4 +23,6 @@ pub mod rules;
 pub use image_ref::ImageRef;
 pub use rules::{BuildContext, Finding, LintConfig, Severity, lint};
 pub mod detect;
+pub mod lower;
 pub use detect::{BuildPath, detect};
+pub use lower::{LowerError, Lowered, lower};
