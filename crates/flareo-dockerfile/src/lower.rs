@@ -200,13 +200,12 @@ fn lower_flags(
             let mut fields = Vec::new();
             for field in spec.split(',') {
                 match field.split_once('=') {
-                    Some(("from", value)) => {
-                        match program.resolve_from(value, stage) {
-                            Base::Image { resolved, .. } => fields
-                                .push(format!("from={}", pin_image(&resolved, node.start_line)?)),
-                            _ => fields.push(field.to_string()),
+                    Some(("from", value)) => match program.resolve_from(value, stage) {
+                        Base::Image { resolved, .. } => {
+                            fields.push(format!("from={}", pin_image(&resolved, node.start_line)?))
                         }
-                    }
+                        _ => fields.push(field.to_string()),
+                    },
                     _ => fields.push(field.to_string()),
                 }
             }

@@ -106,6 +106,13 @@ pub fn check_module(tree: &dyn SourceTree, config: &LintConfig) -> Report {
     }
 }
 
+/// The Dockerfile path a valid recipe names (`upstream.entry`), if it is valid.
+pub fn recipe_entry(text: &str) -> Option<String> {
+    flareo_recipe::parse(text)
+        .ok()
+        .map(|r| r.upstream.entry.as_str().to_string())
+}
+
 /// Parses, checks and lints one Dockerfile; a syntax problem is one `FL001` finding.
 pub fn lint_dockerfile(
     bytes: &[u8],

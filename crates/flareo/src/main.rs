@@ -1,7 +1,6 @@
-//! The `flareo` command: one binary for every role. This commands: `lint`.
+//! The `flareo` command: one binary for every role: `lint`, `build`, `base`.
 
 mod commands;
-mod source_dir;
 
 use std::process::ExitCode;
 
@@ -20,12 +19,19 @@ enum Command {
     /// Check a module before submitting: recipe, build path and Dockerfile rules,
     /// with the same words the build worker uses.
     Lint(commands::lint::LintArgs),
+    /// Build a module (directory or submission tarball) into an OCI image with
+    /// buildah under the build limits, streaming the log.
+    Build(commands::build::BuildArgs),
+    /// The base-image cache: import images and list what builds may start from.
+    Base(commands::base::BaseArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint(args) => commands::lint::run(&args),
+        Command::Build(args) => commands::build::run(&args),
+        Command::Base(args) => commands::base::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,16 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// `error` or `warning`, as reports print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        }
+    }
+}
+
 /// One problem found in a submission. Findings are values, not errors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

@@ -1,14 +1,12 @@
 //! `flareo lint [DIR]`: human output like a compiler's, or one JSON object.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use flareo_dockerfile::rules::{ApprovedBase, Finding, LintConfig, Severity};
+use flareo_build::{OperatorConfig, SourceDir};
+use flareo_dockerfile::rules::{Finding, Severity};
 use flareo_lint::{Report, SourceTree, Verdict};
-use serde::Deserialize;
-
-use crate::source_dir::SourceDir;
 
 /// Arguments of `flareo lint`.
 #[derive(Debug, clap::Args)]
@@ -25,16 +23,9 @@ pub struct LintArgs {
     config: Option<PathBuf>,
 }
 
-/// The part of the operator config that lint reads.
-#[derive(Debug, Default, Deserialize)]
-struct OperatorConfig {
-    #[serde(default)]
-    approved_bases: Vec<ApprovedBase>,
-}
-
 /// Runs the lint; exit 0 when nothing rejects, 1 when something does.
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(args.config.as_deref())?;
+    let config = OperatorConfig::load(args.config.as_deref())?.lint_config();
     let tree = SourceDir::open(&args.dir)?;
     let report = flareo_lint::check_module(&tree, &config);
     if args.json {
@@ -51,19 +42,8 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn load_config(path: Option<&Path>) -> anyhow::Result<LintConfig> {
-    let Some(path) = path else {
-        return Ok(LintConfig::default());
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading config {}", path.display()))?;
-    let parsed: OperatorConfig = serde_saphyr::from_str(&text)
-        .with_context(|| format!("parsing config {}", path.display()))?;
-    Ok(LintConfig::default().with_additions(parsed.approved_bases))
-}
-
 /// The human report: one block per finding, then a summary line.
-fn render(report: &Report, tree: &dyn SourceTree) -> String {
+pub fn render(report: &Report, tree: &dyn SourceTree) -> String {
     let mut out = String::new();
     for f in &report.findings {
         out.push_str(&render_finding(f, tree));
@@ -116,4 +96,23 @@ fn source_line(tree: &dyn SourceTree, file: &str, line: usize) -> Option<String>
     let bytes = tree.read(file, 1024 * 1024)?;
     let text = String::from_utf8_lossy(&bytes);
     text.lines().nth(line - 1).map(|l| l.trim_end().to_string())
+}
+
+/// The report without source excerpts (for callers without the tree at hand).
+pub fn render_plain(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        out.push_str(&format!(
+            "{}[{}]: {}\n  --> {}:{}\n",
+            f.severity.as_str(),
+            f.code,
+            f.message,
+            f.file,
+            f.line
+        ));
+        if !f.hint.is_empty() {
+            out.push_str(&format!("  = hint: {}\n", f.hint));
+        }
+    }
+    out
 }

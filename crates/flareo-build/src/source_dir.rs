@@ -4,12 +4,25 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use flareo_dockerfile::rules::BuildContext;
 use flareo_lint::SourceTree;
 
 /// At most this many files are listed from a module directory.
 pub const MAX_FILES: usize = 200_000;
+
+/// Why a module directory could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceDirError {
+    /// The path is not a directory.
+    #[error("{} is not a directory: give the module's source directory", .0.display())]
+    NotADirectory(PathBuf),
+    /// Listing failed part-way.
+    #[error("reading {}: {}", .0.display(), .1)]
+    Walk(PathBuf, walkdir::Error),
+    /// Too many files to be a module.
+    #[error("{} holds more than {MAX_FILES} files: is this the module's source directory?", .0.display())]
+    TooManyFiles(PathBuf),
+}
 
 /// A module source tree rooted at a directory.
 pub struct SourceDir {
@@ -20,16 +33,13 @@ pub struct SourceDir {
 impl SourceDir {
     /// Lists the directory's regular files, sorted. Fails when it cannot be read
     /// or holds more than [`MAX_FILES`] files.
-    pub fn open(root: &Path) -> anyhow::Result<Self> {
+    pub fn open(root: &Path) -> Result<Self, SourceDirError> {
         if !root.is_dir() {
-            bail!(
-                "{} is not a directory: give the module's source directory",
-                root.display()
-            );
+            return Err(SourceDirError::NotADirectory(root.to_path_buf()));
         }
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(root).follow_links(false) {
-            let entry = entry.with_context(|| format!("reading {}", root.display()))?;
+            let entry = entry.map_err(|e| SourceDirError::Walk(root.to_path_buf(), e))?;
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -44,10 +54,7 @@ impl SourceDir {
                 .join("/");
             files.push(rel);
             if files.len() > MAX_FILES {
-                bail!(
-                    "{} holds more than {MAX_FILES} files: is this the module's source directory?",
-                    root.display()
-                );
+                return Err(SourceDirError::TooManyFiles(root.to_path_buf()));
             }
         }
         files.sort();
@@ -75,3 +82,10 @@ impl BuildContext for SourceDir {
 }
 
 impl SourceTree for SourceDir {}
+
+impl SourceDir {
+    /// The directory this tree was read from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
