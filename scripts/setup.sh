@@ -6,10 +6,21 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 # Debian packages, by the command that proves each is there.
+# buildah + runc build images (crun fails on these hybrid-cgroup machines), skopeo
+# moves and inspects them, uidmap/iproute2 serve the build sandbox, mmdebstrap and
+# busybox-static make the offline base images (scripts/base-images.sh).
 declare -A PKGS=(
   [git]=git
   [python3]=python3
   [pkg-config]=pkg-config
+  [buildah]=buildah
+  [runc]=runc
+  [skopeo]=skopeo
+  [newuidmap]=uidmap
+  [ip]=iproute2
+  [unshare]=util-linux
+  [mmdebstrap]=mmdebstrap
+  [busybox]=busybox-static
 )
 missing=()
 for cmd in "${!PKGS[@]}"; do
@@ -18,7 +29,7 @@ done
 if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   log "installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
@@ -30,5 +41,10 @@ for comp in rustfmt clippy; do
     rustup component add "$comp" || die "rustup could not add $comp"
   fi
 done
+# The static busybox (not the dynamic one from package busybox) seeds the BusyBox base.
+[ -x /bin/busybox ] && ldd /bin/busybox >/dev/null 2>&1 && {
+  log "replacing dynamic busybox with busybox-static"
+  DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq busybox-static
+}
 mkdir -p "$FLAREO_CACHE"
 log "setup complete (cache: $FLAREO_CACHE)"
