@@ -6,13 +6,16 @@
 //! compression ratio are capped while reading, so a bomb stops early. Every
 //! refusal names the entry.
 
+use std::cell::{Cell, RefCell};
 use std::io::{self, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use crate::config::ArchiveLimits;
 
-/// Compressed bytes read before the ratio cap applies (tiny archives compress well).
-const RATIO_FLOOR: u64 = 1 << 20;
+/// Uncompressed bytes below which the ratio cap does not apply (small files of
+/// text compress very well and are harmless).
+const RATIO_FLOOR: u64 = 16 << 20;
 
 /// Why extraction stopped. Nothing useful is left in the destination.
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +48,51 @@ pub struct Extracted {
 /// Counts bytes passing through a reader.
 struct Counting<R> {
     inner: R,
-    count: std::rc::Rc<std::cell::Cell<u64>>,
+    count: Rc<Cell<u64>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The decompressed stream, stopping with an error the moment a cap is exceeded,
+/// so a bomb is never written out in full.
+struct Capped<R> {
+    inner: R,
+    compressed: Rc<Cell<u64>>,
+    uncompressed: u64,
+    gzip: bool,
+    limits: ArchiveLimits,
+    tripped: Rc<RefCell<Option<String>>>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.uncompressed += n as u64;
+        let (c, u) = (self.compressed.get(), self.uncompressed);
+        let why = if u > self.limits.max_bytes {
+            Some(format!(
+                "more than {} bytes uncompressed: make the context smaller (.dockerignore what the build does not need)",
+                self.limits.max_bytes
+            ))
+        } else if self.gzip && u > RATIO_FLOOR && u > c.max(1).saturating_mul(self.limits.max_ratio)
+        {
+            Some(format!(
+                "decompresses more than {}x ({u} bytes from {c}): refusing a likely decompression bomb",
+                self.limits.max_ratio
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            *self.tripped.borrow_mut() = Some(why.clone());
+            return Err(io::Error::other(why));
+        }
         Ok(n)
     }
 }
@@ -67,7 +108,7 @@ pub fn extract(
         use std::io::BufRead;
         file.fill_buf()?.starts_with(&[0x1f, 0x8b])
     };
-    let compressed = std::rc::Rc::new(std::cell::Cell::new(0));
+    let compressed = Rc::new(Cell::new(0));
     let raw = Counting {
         inner: file,
         count: compressed.clone(),
@@ -77,98 +118,100 @@ pub fn extract(
     } else {
         Box::new(raw)
     };
-    let uncompressed = std::rc::Rc::new(std::cell::Cell::new(0));
-    let counted = Counting {
+    let tripped = Rc::new(RefCell::new(None));
+    let capped = Capped {
         inner: stream,
-        count: uncompressed.clone(),
+        compressed,
+        uncompressed: 0,
+        gzip,
+        limits: limits.clone(),
+        tripped: tripped.clone(),
     };
-    let mut tar = tar::Archive::new(counted);
+    let mut tar = tar::Archive::new(capped);
     let mut out = Extracted {
         entries: 0,
         bytes: 0,
     };
-    let check_caps = |out: &Extracted| -> Result<(), ExtractError> {
-        let (c, u) = (compressed.get(), uncompressed.get());
-        if u > limits.max_bytes || out.bytes > limits.max_bytes {
-            return Err(ExtractError::Limit(format!(
-                "more than {} bytes uncompressed: make the context smaller (.dockerignore what the build does not need)",
-                limits.max_bytes
-            )));
-        }
-        if gzip && c >= RATIO_FLOOR && u > c.saturating_mul(limits.max_ratio) {
-            return Err(ExtractError::Limit(format!(
-                "decompresses more than {}x ({u} bytes from {c}): refusing a likely decompression bomb",
-                limits.max_ratio
-            )));
-        }
-        Ok(())
+    let limit_or = |e: io::Error| match tripped.borrow().clone() {
+        Some(why) => ExtractError::Limit(why),
+        None => ExtractError::Io(e),
     };
-    for entry in tar.entries()? {
-        let mut entry = entry?;
-        out.entries += 1;
-        if out.entries > limits.max_entries {
-            return Err(ExtractError::Limit(format!(
-                "more than {} entries: make the context smaller",
-                limits.max_entries
-            )));
-        }
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let refuse = |reason: &str| ExtractError::Entry {
-            entry: name.clone(),
-            reason: reason.to_string(),
-        };
-        let relative = safe_relative(&name).map_err(|r| refuse(&r))?;
-        let kind = entry.header().entry_type();
-        match kind {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::Directory => {}
-            tar::EntryType::Symlink => {
-                let target = entry
-                    .link_name()?
-                    .ok_or_else(|| refuse("symbolic link without a target"))?;
-                if !link_stays_inside(&relative, &target) {
-                    return Err(refuse(&format!(
-                        "symbolic link to {} points outside the archive root",
-                        target.display()
-                    )));
+    let result = (|| -> Result<(), ExtractError> {
+        for entry in tar.entries().map_err(limit_or)? {
+            let mut entry = entry.map_err(limit_or)?;
+            out.entries += 1;
+            if out.entries > limits.max_entries {
+                return Err(ExtractError::Limit(format!(
+                    "more than {} entries: make the context smaller",
+                    limits.max_entries
+                )));
+            }
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let refuse = |reason: &str| ExtractError::Entry {
+                entry: name.clone(),
+                reason: reason.to_string(),
+            };
+            let relative = safe_relative(&name).map_err(|r| refuse(&r))?;
+            let kind = entry.header().entry_type();
+            match kind {
+                tar::EntryType::Regular
+                | tar::EntryType::Continuous
+                | tar::EntryType::Directory => {}
+                tar::EntryType::Symlink => {
+                    let target = entry
+                        .link_name()
+                        .map_err(limit_or)?
+                        .ok_or_else(|| refuse("symbolic link without a target"))?;
+                    if !link_stays_inside(&relative, &target) {
+                        return Err(refuse(&format!(
+                            "symbolic link to {} points outside the archive root",
+                            target.display()
+                        )));
+                    }
+                }
+                tar::EntryType::Link => {
+                    return Err(refuse(
+                        "hard links are not allowed; store a copy or a relative symbolic link",
+                    ));
+                }
+                tar::EntryType::Char | tar::EntryType::Block => {
+                    return Err(refuse("device files are not allowed in a build context"));
+                }
+                tar::EntryType::Fifo => {
+                    return Err(refuse("FIFOs are not allowed in a build context"));
+                }
+                other => return Err(refuse(&format!("unsupported entry type {other:?}"))),
+            }
+            if relative.as_os_str().is_empty() {
+                continue;
+            }
+            out.bytes += entry.header().size().map_err(limit_or)?;
+            if out.bytes > limits.max_bytes {
+                return Err(ExtractError::Limit(format!(
+                    "more than {} bytes uncompressed: make the context smaller (.dockerignore what the build does not need)",
+                    limits.max_bytes
+                )));
+            }
+            // A link extracted earlier must not redirect a later entry's parent.
+            let mut parent = dest.to_path_buf();
+            for component in relative.parent().into_iter().flat_map(Path::components) {
+                parent.push(component);
+                if parent
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink())
+                {
+                    return Err(refuse("a path through a symbolic link is not allowed"));
                 }
             }
-            tar::EntryType::Link => {
-                return Err(refuse(
-                    "hard links are not allowed; store a copy or a relative symbolic link",
-                ));
-            }
-            tar::EntryType::Char | tar::EntryType::Block => {
-                return Err(refuse("device files are not allowed in a build context"));
-            }
-            tar::EntryType::Fifo => return Err(refuse("FIFOs are not allowed in a build context")),
-            other => return Err(refuse(&format!("unsupported entry type {other:?}"))),
-        }
-        if relative.as_os_str().is_empty() {
-            continue;
-        }
-        out.bytes += entry.header().size()?;
-        check_caps(&out)?;
-        // A link extracted earlier must not redirect a later entry's parent.
-        let mut parent = dest.to_path_buf();
-        for component in relative.parent().into_iter().flat_map(Path::components) {
-            parent.push(component);
-            if parent
-                .symlink_metadata()
-                .is_ok_and(|m| m.file_type().is_symlink())
-            {
-                return Err(refuse("a path through a symbolic link is not allowed"));
+            entry.set_preserve_permissions(false);
+            entry.set_unpack_xattrs(false);
+            if !entry.unpack_in(dest).map_err(limit_or)? {
+                return Err(refuse("would be written outside the destination"));
             }
         }
-        entry.set_preserve_permissions(false);
-        entry.set_unpack_xattrs(false);
-        if !entry.unpack_in(dest)? {
-            return Err(refuse("would be written outside the destination"));
-        }
-        check_caps(&out)?;
-    }
-    // Drain trailing padding so the ratio check saw everything.
-    check_caps(&out)?;
-    Ok(out)
+        Ok(())
+    })();
+    result.map(|()| out)
 }
 
 /// The entry's path as a clean relative path, or why not.

@@ -144,7 +144,10 @@ fn lint_rejection_never_reaches_buildah() {
         ),
         other => panic!("expected a lint rejection, got {other:?}"),
     }
-    assert!(!log.iter().any(|l| l.contains("STEP")), "buildah ran: {log:?}");
+    assert!(
+        !log.iter().any(|l| l.contains("STEP")),
+        "buildah ran: {log:?}"
+    );
 }
 
 #[test]

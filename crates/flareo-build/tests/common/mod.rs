@@ -95,7 +95,9 @@ impl Fixture {
     pub fn image_file(&self, output: &BuildOutput, path: &str) -> Option<(Vec<u8>, u64, u64)> {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         for layer in output.image.layers.iter().rev() {
-            let blob = runtime.block_on(self.store.get(&layer.digest)).expect("layer blob");
+            let blob = runtime
+                .block_on(self.store.get(&layer.digest))
+                .expect("layer blob");
             let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&blob[..]));
             for entry in archive.entries().expect("tar") {
                 let mut entry = entry.expect("entry");
@@ -116,7 +118,9 @@ impl Fixture {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let mut out = Vec::new();
         for layer in &output.image.layers {
-            let blob = runtime.block_on(self.store.get(&layer.digest)).expect("layer blob");
+            let blob = runtime
+                .block_on(self.store.get(&layer.digest))
+                .expect("layer blob");
             let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&blob[..]));
             for entry in archive.entries().expect("tar") {
                 let entry = entry.expect("entry");
@@ -148,7 +152,10 @@ impl Fixture {
                 left.push(format!("build image {line}"));
             }
         }
-        for entry in std::fs::read_dir(self.engine.dir().join("runc")).unwrap().flatten() {
+        for entry in std::fs::read_dir(self.engine.dir().join("runc"))
+            .unwrap()
+            .flatten()
+        {
             left.push(format!("runc root {}", entry.path().display()));
         }
         for h in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
