@@ -200,6 +200,7 @@ impl Engine {
     /// Cleans up after crashed builds: kills their cgroups, deletes runc
     /// containers, removes buildah working containers and build images.
     fn janitor(&self) {
+        self.kill_orphans();
         cgroup::destroy_scope(&self.scope);
         if let Ok(entries) = std::fs::read_dir(self.dir.join("runc")) {
             for e in entries.flatten() {
@@ -226,6 +227,39 @@ impl Engine {
         let mut prune = self.buildah();
         prune.args(["rmi", "--prune"]);
         let _ = prune.output();
+    }
+}
+
+impl Engine {
+    /// Kills buildah processes still working on this storage: a crashed worker's
+    /// builds (buildah runs in its own process group and outlives its parent).
+    fn kill_orphans(&self) {
+        let storage = self.dir.join("storage");
+        let needle = storage.as_os_str().as_encoded_bytes();
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for p in procs.flatten() {
+            let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            if pid == std::process::id() as i32 {
+                continue;
+            }
+            let Ok(cmdline) = std::fs::read(p.path().join("cmdline")) else {
+                continue;
+            };
+            let mut args = cmdline.split(|b| *b == 0);
+            let is_buildah = args
+                .next()
+                .is_some_and(|a| a.ends_with(b"buildah"));
+            if is_buildah && cmdline.windows(needle.len()).any(|w| w == needle) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
     }
 }
 
