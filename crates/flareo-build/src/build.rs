@@ -142,7 +142,7 @@ fn first_error(report: &Report) -> String {
 /// `10-minute`, `5-second`, `90-second`.
 fn human(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 60 && s % 60 == 0 {
+    if s >= 60 && s.is_multiple_of(60) {
         format!("{}-minute", s / 60)
     } else {
         format!("{s}-second")

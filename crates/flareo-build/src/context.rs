@@ -36,11 +36,11 @@ pub fn prepare(
         .ok()
         .map(|t| DockerIgnore::parse(&t));
     let mut copied = 0;
-    let mut walker = walkdir::WalkDir::new(source)
+    let walker = walkdir::WalkDir::new(source)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter();
-    while let Some(entry) = walker.next() {
+    for entry in walker {
         let entry = entry.map_err(|e| ContextError::Io(source.display().to_string(), e.into()))?;
         let rel = entry.path().strip_prefix(source).expect("under source");
         if rel.as_os_str().is_empty() {

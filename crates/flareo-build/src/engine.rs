@@ -34,6 +34,16 @@ pub enum EngineError {
     /// Another process holds the data directory.
     #[error("data directory {} is in use by another flareo process; stop it or use another --data-dir", .0.display())]
     Locked(PathBuf),
+    /// The build user namespace could not reach the data directory.
+    #[error("data directory {}: {} has mode {:o}, so root inside builds (host uid 100000) cannot reach buildah's storage; use a data directory under /var/lib or /srv (the default for root is /var/lib/flareo), or `chmod o+x {}`", .dir.display(), .blocker.display(), .mode, .blocker.display())]
+    Unreachable {
+        /// The data directory.
+        dir: PathBuf,
+        /// The ancestor that others cannot traverse.
+        blocker: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// A tool failed.
     #[error("{tool} failed: {message}")]
     Tool {
@@ -69,7 +79,23 @@ impl Engine {
             let p = dir.join(sub);
             std::fs::create_dir_all(&p).map_err(io_err("creating", &p))?;
         }
+        // Builds reach their root filesystems through here as the mapped uid.
+        for p in [data_dir.to_path_buf(), dir.clone()] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p)
+                .map_err(io_err("reading", &p))?
+                .permissions()
+                .mode();
+            if mode & 0o001 == 0 {
+                std::fs::set_permissions(
+                    &p,
+                    std::fs::Permissions::from_mode((mode | 0o011) & 0o7777),
+                )
+                .map_err(io_err("making traversable", &p))?;
+            }
+        }
         let dir = dir.canonicalize().map_err(io_err("resolving", &dir))?;
+        reachable_by_builds(&dir)?;
         let lock_path = dir.join("engine.lock");
         let file = File::create(&lock_path).map_err(io_err("creating", &lock_path))?;
         let lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
@@ -250,9 +276,7 @@ impl Engine {
                 continue;
             };
             let mut args = cmdline.split(|b| *b == 0);
-            let is_buildah = args
-                .next()
-                .is_some_and(|a| a.ends_with(b"buildah"));
+            let is_buildah = args.next().is_some_and(|a| a.ends_with(b"buildah"));
             if is_buildah && cmdline.windows(needle.len()).any(|w| w == needle) {
                 let _ = nix::sys::signal::kill(
                     nix::unistd::Pid::from_raw(pid),
@@ -261,6 +285,26 @@ impl Engine {
             }
         }
     }
+}
+
+/// Checks that every directory on the way to `dir` lets others traverse it: the
+/// runtime mounts the build's root filesystem from there as the mapped uid.
+fn reachable_by_builds(dir: &Path) -> Result<(), EngineError> {
+    use std::os::unix::fs::PermissionsExt;
+    for ancestor in dir.ancestors() {
+        let mode = std::fs::metadata(ancestor)
+            .map_err(io_err("reading", ancestor))?
+            .permissions()
+            .mode();
+        if mode & 0o001 == 0 && !ancestor.starts_with(dir) {
+            return Err(EngineError::Unreachable {
+                dir: dir.to_path_buf(),
+                blocker: ancestor.to_path_buf(),
+                mode: mode & 0o7777,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A short stable name for a state directory, so engines on different data

@@ -11,7 +11,9 @@ fn builds_on_offline_debian_12_slim() {
     let fx = Fixture::new();
     let (name, file) = base_image("debian");
     assert_eq!(name, "debian:12-slim");
-    let base = BaseCache::new(&fx.engine).import(&name, &file).expect("import");
+    let base = BaseCache::new(&fx.engine)
+        .import(&name, &file)
+        .expect("import");
     assert!(base.size > 10_000_000, "{base:?}");
 
     // debian:12-slim is on the seed's list: no operator addition needed.
@@ -23,6 +25,9 @@ fn builds_on_offline_debian_12_slim() {
     let out = result.unwrap_or_else(|e| panic!("{e}\n{}", log.join("\n")));
     let (facts, uid, _) = fx.image_file(&out, "facts").expect("facts");
     let facts = String::from_utf8(facts).unwrap();
-    assert!(facts.starts_with("12 5.2"), "Debian 12 with its bash 5.2: {facts}");
+    assert!(
+        facts.starts_with("12 5.2"),
+        "Debian 12 with its bash 5.2: {facts}"
+    );
     assert_eq!(uid, 0);
 }

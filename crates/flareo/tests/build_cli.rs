@@ -16,7 +16,11 @@ fn base_image(which: &str) -> (String, PathBuf) {
         .arg(which)
         .output()
         .expect("run scripts/base-images.sh");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = String::from_utf8(out.stdout).unwrap();
     let (name, path) = line.trim().split_once(' ').unwrap();
     (name.to_string(), PathBuf::from(path))
@@ -40,7 +44,11 @@ impl Env {
         let env = Self { data, config };
         let (name, file) = base_image("busybox");
         let out = env.flareo(&["base", "import", &name, file.to_str().unwrap(), "--json"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         env
     }
 
@@ -80,7 +88,10 @@ fn base_list_shows_the_import() {
     let human = env.flareo(&["base", "list"]);
     let text = String::from_utf8(human.stdout).unwrap();
     assert!(text.starts_with("NAME"), "{text}");
-    assert!(text.lines().nth(1).unwrap().starts_with("busybox"), "{text}");
+    assert!(
+        text.lines().nth(1).unwrap().starts_with("busybox"),
+        "{text}"
+    );
 
     let bad = env.flareo(&["base", "import", "busybox", "/nonexistent"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -159,7 +170,10 @@ fn leftovers(data: &Path) -> Vec<String> {
             .lines()
             .map(|l| format!("container {l}")),
     );
-    let ps = Command::new("pgrep").args(["-f", "sleep 4242"]).output().unwrap();
+    let ps = Command::new("pgrep")
+        .args(["-f", "sleep 4242"])
+        .output()
+        .unwrap();
     left.extend(
         String::from_utf8_lossy(&ps.stdout)
             .lines()

@@ -36,8 +36,16 @@ const GOOD: &str = "FROM alpine:3.19\nLABEL org.opencontainers.image.source=s or
 
 #[test]
 fn bundled_example_is_accepted() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello");
-    let (code, json) = lint_json(&example);
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let out = flareo(&[
+        "lint",
+        "--json",
+        "--config",
+        examples.join("flareo-config.yaml").to_str().unwrap(),
+        examples.join("hello").to_str().unwrap(),
+    ]);
+    let code = out.status.code().expect("exit code");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["verdict"], "accept");
     assert_eq!(json["build_path"], "dockerfile");

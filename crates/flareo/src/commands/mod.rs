@@ -16,7 +16,8 @@ pub struct StateArgs {
     #[arg(long, env = "FLAREO_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Where Flareo keeps blobs, the base-image cache and buildah's storage
-    /// [default: config's data_dir, else $XDG_DATA_HOME/flareo or ~/.local/share/flareo].
+    /// [default: config's data_dir, else /var/lib/flareo for root, else
+    /// $XDG_DATA_HOME/flareo or ~/.local/share/flareo].
     #[arg(long, env = "FLAREO_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 }
@@ -36,6 +37,9 @@ impl StateArgs {
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
+    if is_root() {
+        return Ok(PathBuf::from("/var/lib/flareo"));
+    }
     if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
         return Ok(Path::new(&x).join("flareo"));
     }
@@ -58,4 +62,16 @@ pub fn human_bytes(n: u64) -> String {
     } else {
         format!("{v:.1} {}", UNITS[unit])
     }
+}
+
+fn is_root() -> bool {
+    // The effective uid, from /proc (no libc call needed at this edge).
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
 }
