@@ -9,6 +9,7 @@ runs=${1:-5}
 cargo build --release --locked -q -p flareo
 flareo="$CARGO_TARGET_DIR/release/flareo"
 work=$(mktemp -d /var/tmp/flareo-bench.XXXXXX)
+chmod 755 "$work"  # builds reach their storage as the mapped uid
 trap 'rm -rf "$work"' EXIT
 export FLAREO_DATA_DIR="$work/data" FLAREO_CONFIG="$PWD/examples/flareo-config.yaml"
 read -r name file < <(scripts/base-images.sh busybox)

@@ -14,6 +14,7 @@ mkdir -p /out
 echo "built from $(cat /src/a.txt)" > /out/result.txt
 id -u >> /out/result.txt
 touch /out/created-by-run
+ls /src > /out/listing
 EOF
 RUN <<script
 #!/bin/sh
@@ -40,7 +41,8 @@ fn multistage() -> tempfile::TempDir {
     module(&[
         ("Dockerfile", &format!("{MULTISTAGE}{TAIL}")),
         ("src/a.txt", "context"),
-        (".dockerignore", ".git\n"),
+        ("src/scratch.tmp", "ignored"),
+        (".dockerignore", ".git\n**/*.tmp\n"),
     ])
 }
 
@@ -59,6 +61,11 @@ fn multistage_heredoc_build_behaves_as_buildkit_defines() {
     let out = result.unwrap_or_else(|e| panic!("build failed: {e}\n{}", log.join("\n")));
 
     assert_eq!(text(&fx, &out, "out/result.txt"), "built from context\n0\n");
+    assert_eq!(
+        text(&fx, &out, "out/listing"),
+        "a.txt\n",
+        ".dockerignore is honoured"
+    );
     assert_eq!(
         text(&fx, &out, "out/shebang.txt"),
         "shebang as /dev/pipes/script\n"

@@ -119,6 +119,7 @@ pub async fn ingest_layout(store: &BlobStore, dir: &Path) -> Result<ImageSummary
         let layer_size = store
             .put_file(&blob_path(dir, &layer_digest), &layer_digest)
             .await?;
+        check_size(layer, layer_size, &manifest_path)?;
         size += layer_size;
         layers.push(LayerSummary {
             digest: layer_digest,
@@ -134,6 +135,20 @@ pub async fn ingest_layout(store: &BlobStore, dir: &Path) -> Result<ImageSummary
         config,
         layers,
     })
+}
+
+fn check_size(descriptor: &Descriptor, actual: u64, path: &Path) -> Result<(), LayoutError> {
+    if descriptor.size() != actual {
+        return Err(invalid(
+            path,
+            format!(
+                "blob {} is {actual} bytes, the manifest says {}",
+                descriptor.digest(),
+                descriptor.size()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Writes the image `digest` from `store` as an OCI layout at `dir`, tagged `tag`.
