@@ -3,15 +3,25 @@
 
 use std::path::{Path, PathBuf};
 
+/// The suite lives in the team's shared directory beside the clone; a clone elsewhere
+/// finds it through `FLAREO_SHARED_DIR` or at `/work/shared`.
 fn suite_dir() -> PathBuf {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/buildkit-parser");
-    assert!(
-        dir.is_dir(),
-        "conformance suite missing at {}",
-        dir.display()
-    );
-    dir
+    let candidates: Vec<PathBuf> = std::env::var_os("FLAREO_SHARED_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+            PathBuf::from("/work/shared"),
+        ])
+        .map(|d| d.join("conformance/buildkit-parser"))
+        .collect();
+    candidates
+        .iter()
+        .find(|d| d.is_dir())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!("conformance suite not found (set FLAREO_SHARED_DIR); looked in {candidates:?}")
+        })
 }
 
 fn cases(kind: &str) -> Vec<PathBuf> {
