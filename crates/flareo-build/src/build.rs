@@ -248,6 +248,8 @@ fn run_build(
     request: &BuildRequest,
     sink: &LogSink,
 ) -> Result<Built, BuildError> {
+    // The wall clock runs from the start of the build, extraction and lint included.
+    let deadline = Instant::now() + config.build.timeout();
     let work = engine.work_dir()?;
     let source = match &request.source {
         Source::Dir(dir) => dir.clone(),
@@ -421,7 +423,7 @@ fn run_build(
     ));
     let child = crate::netns::spawn_without_network(cmd)
         .map_err(|e| BuildError::Io("starting buildah".into(), e))?;
-    let outcome = supervise(child, engine, limits, sink)?;
+    let outcome = supervise(child, engine, limits, deadline, sink)?;
     match outcome {
         Outcome::Success => {}
         Outcome::Failed { error, network } => {
@@ -475,9 +477,9 @@ fn supervise(
     mut child: Child,
     engine: &Engine,
     limits: &crate::config::Limits,
+    deadline: Instant,
     sink: &LogSink,
 ) -> Result<Outcome, BuildError> {
-    let deadline = Instant::now() + limits.timeout();
     let (tx, rx) = mpsc::channel::<String>();
     let mut readers = Vec::new();
     for stream in [
