@@ -26,6 +26,8 @@ missing=()
 for cmd in "${!PKGS[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKGS[$cmd]}")
 done
+# PostgreSQL's server binaries (tests start their own cluster with initdb/pg_ctl).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   log "installing Debian packages: ${missing[*]}"
@@ -34,7 +36,7 @@ if ((${#missing[@]})); then
 fi
 
 # The Rust toolchain comes with the machine (rustup); it cannot be downloaded here.
-command -v cargo >/dev/null 2>&1 || die "cargo not found: install a Rust toolchain (rustup, stable >= 1.89) first"
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install a Rust toolchain (rustup, stable >= 1.94) first"
 for comp in rustfmt clippy; do
   if ! cargo "${comp/rustfmt/fmt}" --version >/dev/null 2>&1; then
     log "adding rustup component $comp"
