@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # Debian packages, by the command that proves each is there.
 # buildah + runc build images (crun fails on these hybrid-cgroup machines), skopeo
 # moves and inspects them, uidmap/iproute2 serve the build sandbox, mmdebstrap and
-# busybox-static make the offline base images (scripts/base-images.sh).
+# busybox-static make the offline base images (scripts/base-images.sh); curl lets
+# scripts/run.sh wait for the server.
 declare -A PKGS=(
   [git]=git
   [python3]=python3
@@ -21,6 +22,7 @@ declare -A PKGS=(
   [unshare]=util-linux
   [mmdebstrap]=mmdebstrap
   [busybox]=busybox-static
+  [curl]=curl
 )
 missing=()
 for cmd in "${!PKGS[@]}"; do
@@ -28,6 +30,10 @@ for cmd in "${!PKGS[@]}"; do
 done
 # PostgreSQL's server binaries (tests start their own cluster with initdb/pg_ctl).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# python3 -m venv needs ensurepip, which Debian ships apart (the moto venv below).
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# aiosmtpd, the SMTP server the mail tests start (flareo-testkit's Smtp).
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   log "installing Debian packages: ${missing[*]}"
@@ -48,5 +54,11 @@ done
   log "replacing dynamic busybox with busybox-static"
   DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq busybox-static
 }
+# moto_server, the S3-compatible server the blob-store tests start (flareo-testkit).
+if [ ! -x "$FLAREO_CACHE/venv/bin/moto_server" ]; then
+  log "installing moto[server] into $FLAREO_CACHE/venv"
+  python3 -m venv "$FLAREO_CACHE/venv"
+  "$FLAREO_CACHE/venv/bin/pip" install -q 'moto[server]'
+fi
 mkdir -p "$FLAREO_CACHE"
 log "setup complete (cache: $FLAREO_CACHE)"

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod extract;
 pub mod netns;
 pub mod network_log;
+pub mod pack;
 pub mod source_dir;
 
 pub use bases::{BaseCache, BaseError, CachedBase};

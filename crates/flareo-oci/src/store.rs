@@ -1,21 +1,50 @@
 //! The content-addressed blob store: every object lives at `blobs/sha256/<hex>`
-//! and its bytes hash to that name. Backed by any [`ObjectStore`] (local disk by
-//! default; S3-compatible servers later), so writes are atomic: a reader never sees a
-//! partial blob, and a crash mid-write leaves no object.
+//! and its bytes hash to that name. Backed by any [`ObjectStore`]: local disk by
+//! default, an S3-compatible bucket when configured ([`StoreConfig`]).
+//!
+//! Guarantees, on both backends:
+//! - **Create-only writes.** A blob is written with [`PutMode::Create`]
+//!   (`If-None-Match: *` on S3; a hard link that fails on an existing name on disk);
+//!   "already exists" means the same content is already there, which is success.
+//!   Large files go up as multipart uploads, for which `object_store` offers no
+//!   create-only mode: those check first and may, in a race, overwrite a blob with
+//!   the identical bytes (every upload is hashed before it completes), which no
+//!   reader can tell apart.
+//! - **No partial blobs.** A single put is atomic; a multipart upload becomes
+//!   visible only when completed (S3), and the local store writes to a temporary
+//!   file that is renamed into place. A crash mid-upload leaves nothing under the
+//!   blob's name.
+//! - **Verified reads.** [`BlobStore::get`] hashes what it read and refuses bytes
+//!   that do not match the digest: a corrupted or tampered blob is never served.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{
+    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions,
+    PutPayload, WriteMultipart,
+};
 use tokio::io::AsyncReadExt;
 
 use crate::digest::{Digest, Hasher};
+use crate::store_config::{StoreConfig, s3_store};
 
-/// Chunk size for streaming files into the store.
+/// Chunk size for streaming files into the store; files up to this size go up in
+/// one create-only put, larger ones as multipart uploads.
 const CHUNK: usize = 8 * 1024 * 1024;
+/// Multipart parts in flight at once (bounds memory to about this many parts).
+const PARTS_IN_FLIGHT: usize = 4;
+/// How long [`BlobStore::ping`] waits for the backend.
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// The content type every S3 write carries. moto stores an *empty* object when a
+/// PUT's `Content-Type` is a form type (`application/x-www-form-urlencoded`,
+/// `multipart/form-data`: what some clients send by default; DESIGN.md), so
+/// declare the type rather than leave it to the HTTP stack.
+const CONTENT_TYPE: &str = "application/octet-stream";
 
 /// Why a blob operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +52,9 @@ pub enum StoreError {
     /// The backend failed (disk, network, permissions).
     #[error("blob store: {0}")]
     Backend(#[from] object_store::Error),
+    /// The configuration cannot describe a working store.
+    #[error("blob store config: {0}")]
+    Config(String),
     /// Reading a local file to store failed.
     #[error("blob store: reading {path}: {source}")]
     ReadFile {
@@ -34,7 +66,7 @@ pub enum StoreError {
     /// The bytes do not hash to the digest they were stored under.
     #[error("blob store: content of {what} hashes to {actual}, expected {expected}")]
     DigestMismatch {
-        /// What was being stored.
+        /// What was being stored or read.
         what: String,
         /// The digest claimed.
         expected: Digest,
@@ -44,12 +76,21 @@ pub enum StoreError {
     /// No blob with that digest.
     #[error("blob store: no blob {0}")]
     NotFound(Digest),
+    /// The backend did not answer a ping in time.
+    #[error("blob store: no answer within {0:?}")]
+    Timeout(Duration),
 }
 
 /// A content-addressed blob store. Cheap to clone.
 #[derive(Clone)]
 pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
+    /// Attributes every write carries (the content type on S3; none on local
+    /// disk, which refuses attributes).
+    attributes: Attributes,
+    /// A local store's root directory, which [`BlobStore::ping`] checks is there
+    /// (listing a missing directory on disk is not an error).
+    root: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -58,8 +99,18 @@ impl std::fmt::Debug for BlobStore {
     }
 }
 
+/// Where a blob lives in the backend.
 fn location(digest: &Digest) -> ObjectPath {
     ObjectPath::from(format!("blobs/sha256/{}", digest.hex()))
+}
+
+/// Whether a backend error means "that name is taken": for a content-addressed
+/// name, the same content is already stored.
+fn already_exists(result: object_store::Result<object_store::PutResult>) -> Result<(), StoreError> {
+    match result {
+        Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl BlobStore {
@@ -69,64 +120,150 @@ impl BlobStore {
             path: dir.display().to_string(),
             source,
         })?;
-        Ok(Self::new(Arc::new(LocalFileSystem::new_with_prefix(dir)?)))
+        Ok(Self {
+            root: Some(dir.to_path_buf()),
+            ..Self::new(Arc::new(LocalFileSystem::new_with_prefix(dir)?))
+        })
     }
 
-    /// A store over any object store backend.
+    /// Opens the store `config` names: [`BlobStore::local`] for `kind: local`, an
+    /// S3 bucket (through `object_store`'s `AmazonS3`, under the configured prefix)
+    /// for `kind: s3`. Makes no request; use [`BlobStore::ping`] to check it answers.
+    pub fn from_config(config: &StoreConfig) -> Result<Self, StoreError> {
+        match config {
+            StoreConfig::Local { path } => Self::local(path),
+            StoreConfig::S3 { .. } => Ok(Self {
+                inner: s3_store(config)?,
+                attributes: Attributes::from_iter([(Attribute::ContentType, CONTENT_TYPE)]),
+                root: None,
+            }),
+        }
+    }
+
+    /// A store over any object store backend, writing without attributes. (An S3
+    /// backend wants a content type on every write: open it with
+    /// [`BlobStore::from_config`].)
     pub fn new(inner: Arc<dyn ObjectStore>) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            attributes: Attributes::new(),
+            root: None,
+        }
     }
 
     /// Stores `bytes` and returns their digest. Storing the same bytes twice is a no-op.
     pub async fn put(&self, bytes: Bytes) -> Result<Digest, StoreError> {
         let digest = Digest::of(&bytes);
-        if !self.contains(&digest).await? {
-            self.inner
-                .put(&location(&digest), PutPayload::from(bytes))
-                .await?;
-        }
+        self.put_new(&digest, bytes).await?;
         Ok(digest)
     }
 
-    /// Stores a local file under `expected`, verifying its content first.
+    /// One create-only put of bytes already known to hash to `digest`.
+    async fn put_new(&self, digest: &Digest, bytes: Bytes) -> Result<(), StoreError> {
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            attributes: self.attributes.clone(),
+            ..PutOptions::default()
+        };
+        already_exists(
+            self.inner
+                .put_opts(&location(digest), PutPayload::from(bytes), opts)
+                .await,
+        )
+    }
+
+    /// Stores a local file under `expected`, verifying its content: a file whose
+    /// bytes do not hash to `expected` is refused and leaves nothing stored.
+    /// Returns the file's size.
     pub async fn put_file(&self, path: &Path, expected: &Digest) -> Result<u64, StoreError> {
         let read_err = |source| StoreError::ReadFile {
             path: path.display().to_string(),
             source,
         };
-        let (actual, size) = hash_file(path).await.map_err(read_err)?;
-        if &actual != expected {
-            return Err(StoreError::DigestMismatch {
-                what: path.display().to_string(),
-                expected: expected.clone(),
-                actual,
-            });
+        let mismatch = |actual| StoreError::DigestMismatch {
+            what: path.display().to_string(),
+            expected: expected.clone(),
+            actual,
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(read_err)?;
+        let len = file.metadata().await.map_err(read_err)?.len();
+        if len <= CHUNK as u64 {
+            let mut bytes = Vec::with_capacity(len as usize);
+            file.read_to_end(&mut bytes).await.map_err(read_err)?;
+            let actual = Digest::of(&bytes);
+            if &actual != expected {
+                return Err(mismatch(actual));
+            }
+            self.put_new(expected, bytes.into()).await?;
+            return Ok(len);
         }
         if self.contains(expected).await? {
-            return Ok(size);
+            let (actual, size) = hash_file(path).await.map_err(read_err)?;
+            return if &actual == expected {
+                Ok(size)
+            } else {
+                Err(mismatch(actual))
+            };
         }
-        let upload = self.inner.put_multipart(&location(expected)).await?;
+        // Hash what is uploaded, as it goes up; complete only if it matches.
+        let opts = PutMultipartOptions {
+            attributes: self.attributes.clone(),
+            ..PutMultipartOptions::default()
+        };
+        let upload = self
+            .inner
+            .put_multipart_opts(&location(expected), opts)
+            .await?;
         let mut writer = WriteMultipart::new(upload);
-        let mut file = tokio::fs::File::open(path).await.map_err(read_err)?;
+        let mut hasher = Hasher::default();
+        let mut size = 0u64;
         let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = file.read(&mut buf).await.map_err(read_err)?;
-            if n == 0 {
-                break;
-            }
+        let failure = loop {
+            let n = match file.read(&mut buf).await {
+                Ok(0) => break None,
+                Ok(n) => n,
+                Err(e) => break Some(read_err(e)),
+            };
+            hasher.update(&buf[..n]);
+            size += n as u64;
             writer.write(&buf[..n]);
+            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                break Some(e.into());
+            }
+        };
+        let failure = failure.or_else(|| {
+            let actual = hasher.finish();
+            (&actual != expected).then(|| mismatch(actual))
+        });
+        if let Some(err) = failure {
+            // Best effort: an upload never completed is never visible anyway.
+            let _ = writer.abort().await;
+            return Err(err);
         }
         writer.finish().await?;
         Ok(size)
     }
 
-    /// The blob's bytes.
+    /// The blob's bytes, verified: bytes that do not hash to `digest` (a corrupted
+    /// or tampered object) are refused with [`StoreError::DigestMismatch`].
     pub async fn get(&self, digest: &Digest) -> Result<Bytes, StoreError> {
-        match self.inner.get(&location(digest)).await {
-            Ok(r) => Ok(r.bytes().await?),
-            Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound(digest.clone())),
-            Err(e) => Err(e.into()),
+        let loc = location(digest);
+        let bytes = match self.inner.get(&loc).await {
+            Ok(r) => r.bytes().await?,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(StoreError::NotFound(digest.clone()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let actual = Digest::of(&bytes);
+        if &actual != digest {
+            return Err(StoreError::DigestMismatch {
+                what: format!("stored blob {loc}"),
+                expected: digest.clone(),
+                actual,
+            });
         }
+        Ok(bytes)
     }
 
     /// Whether the blob exists.
@@ -146,8 +283,38 @@ impl BlobStore {
             Err(e) => Err(e.into()),
         }
     }
+
+    /// A cheap real round trip to the backend, for health checks: lists the top of
+    /// the `blobs/` tree (one request on S3; unlike a HEAD, it fails when the bucket
+    /// is missing; on disk, the root directory must still be there). Gives up
+    /// after a few seconds rather than wait out the backend's retries.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        if let Some(root) = &self.root {
+            let meta = tokio::fs::metadata(root)
+                .await
+                .map_err(|source| StoreError::ReadFile {
+                    path: root.display().to_string(),
+                    source,
+                })?;
+            if !meta.is_dir() {
+                return Err(StoreError::Config(format!(
+                    "{} is not a directory",
+                    root.display()
+                )));
+            }
+        }
+        let prefix = ObjectPath::from("blobs");
+        match tokio::time::timeout(PING_TIMEOUT, self.inner.list_with_delimiter(Some(&prefix)))
+            .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(StoreError::Timeout(PING_TIMEOUT)),
+        }
+    }
 }
 
+/// The digest and size of a local file, read in chunks.
 async fn hash_file(path: &Path) -> std::io::Result<(Digest, u64)> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut hasher = Hasher::default();

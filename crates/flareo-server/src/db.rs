@@ -101,6 +101,21 @@ impl Db {
         Self::open(&format!("sqlite://{}?mode=rwc", path.display())).await
     }
 
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads, then writes after
+    /// another connection wrote, fails with `SQLITE_BUSY_SNAPSHOT` in WAL mode,
+    /// which no busy timeout can wait out.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, DbError> {
+        let statement = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        self.pool
+            .begin_with(statement)
+            .await
+            .map_err(sql("starting a transaction"))
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -128,5 +143,48 @@ impl Db {
         .await
         .map_err(sql("creating a user"))?;
         Ok(row.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The two dialects hold the same schema: they differ only in how an id
+    /// column is generated and in the comment naming the dialect.
+    #[test]
+    fn migrations_agree_across_dialects() {
+        let dirs = ["sqlite", "postgres"].map(|d| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(d);
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            (dir, names)
+        });
+        assert_eq!(
+            dirs[0].1, dirs[1].1,
+            "the same migration files in both dialects"
+        );
+        for name in &dirs[0].1 {
+            let normalise = |dir: &std::path::Path| {
+                std::fs::read_to_string(dir.join(name))
+                    .unwrap()
+                    .replace(
+                        "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+                        "INTEGER PRIMARY KEY AUTOINCREMENT",
+                    )
+                    .replace(
+                        "PostgreSQL dialect; migrations/sqlite",
+                        "SQLite dialect; migrations/postgres",
+                    )
+            };
+            assert_eq!(
+                normalise(&dirs[0].0),
+                normalise(&dirs[1].0),
+                "{name} differs beyond id syntax"
+            );
+        }
     }
 }

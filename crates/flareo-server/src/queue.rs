@@ -142,4 +142,133 @@ impl Db {
             .map_err(sql("counting the queue"))?;
         Ok(row.0)
     }
+    /// Records the build step's outputs and marks it completed; false when the
+    /// job is no longer `worker`'s.
+    pub async fn complete_build(
+        &self,
+        job: i64,
+        worker: &str,
+        out: &BuildOutputs,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET step = 'build', image_digest = $1, image_size = $2, log_digest = $3, duration_ms = $4 \
+             WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
+        )
+        .bind(&out.image_digest)
+        .bind(out.image_size)
+        .bind(&out.log_digest)
+        .bind(out.duration_ms)
+        .bind(job)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(sql("recording a build"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The build step's outputs, once it completed.
+    pub async fn build_outputs(&self, job: i64) -> Result<Option<BuildOutputs>, DbError> {
+        let row: Option<OutputsRow> = sqlx::query_as(
+            "SELECT image_digest, image_size, log_digest, duration_ms FROM jobs WHERE id = $1",
+        )
+        .bind(job)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(sql("reading a build"))?;
+        Ok(row.and_then(|(d, s, l, ms)| {
+            Some(BuildOutputs {
+                image_digest: d?,
+                image_size: s.unwrap_or(0),
+                log_digest: l.unwrap_or_default(),
+                duration_ms: ms.unwrap_or(0),
+            })
+        }))
+    }
+
+    /// Appends build log lines of a submission.
+    pub async fn append_log(&self, submission_id: i64, lines: &[String]) -> Result<(), DbError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        for line in lines {
+            sqlx::query("INSERT INTO build_logs (submission_id, line, at) VALUES ($1, $2, $3)")
+                .bind(submission_id)
+                .bind(line)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(sql("storing a log line"))?;
+        }
+        tx.commit().await.map_err(sql("storing log lines"))?;
+        Ok(())
+    }
+
+    /// Log lines of a submission after cursor `after` (0 for the start), at most
+    /// `limit`; each with its cursor.
+    pub async fn log_lines(
+        &self,
+        submission_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, DbError> {
+        sqlx::query_as(
+            "SELECT id, line FROM build_logs WHERE submission_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(submission_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("reading a build log"))
+    }
+
+    /// Claim latencies (first claim minus enqueue, ms) of the last `n` claimed jobs.
+    pub async fn claim_latencies(&self, n: i64) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT first_claimed_at - created_at FROM jobs WHERE first_claimed_at IS NOT NULL ORDER BY id DESC LIMIT $1",
+        )
+        .bind(n)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("reading claim latencies"))?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Build durations (ms) of the last `n` built jobs.
+    pub async fn build_durations(&self, n: i64) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT duration_ms FROM jobs WHERE duration_ms IS NOT NULL ORDER BY id DESC LIMIT $1",
+        )
+        .bind(n)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(sql("reading build durations"))?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Jobs by state (for `/metrics`).
+    pub async fn jobs_by_state(&self) -> Result<Vec<(String, i64)>, DbError> {
+        sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(sql("counting jobs"))
+    }
+}
+
+/// The job columns holding build outputs: digest, size, log digest, duration.
+type OutputsRow = (Option<String>, Option<i64>, Option<String>, Option<i64>);
+
+/// What the build step leaves for the later steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildOutputs {
+    /// The image manifest digest.
+    pub image_digest: String,
+    /// Its size in bytes (manifest, config and layers).
+    pub image_size: i64,
+    /// The build log's digest in the blob store.
+    pub log_digest: String,
+    /// Wall-clock build time.
+    pub duration_ms: i64,
 }

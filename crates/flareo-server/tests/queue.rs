@@ -1,6 +1,6 @@
 //! The submission lifecycle and the build queue on both real databases.
 
-mod common;
+use flareo_testkit as common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -15,6 +15,7 @@ fn submission(slug: &str, maintainer: i64) -> NewSubmission {
         dockerfile: "FROM busybox:1.35".into(),
         lint_report: "{}".into(),
         context_digest: format!("sha256:{}", "a".repeat(64)),
+        tag: "v1".into(),
         requires_network: false,
         network_reason: None,
     }
@@ -25,13 +26,18 @@ async fn lifecycle(db: &Db) {
         .create_user("m@example.com", "M", "maintainer")
         .await
         .unwrap();
-    let first = db.create_submission(&submission("demo", m)).await.unwrap();
-    match db.create_submission(&submission("demo", m)).await {
+    let first = db
+        .create_submission(&submission("demo", m), |_| None)
+        .await
+        .unwrap();
+    match db.create_submission(&submission("demo", m), |_| None).await {
         Err(DbError::Conflict(msg)) => assert_eq!(msg, "submission already pending for slug demo"),
         other => panic!("expected a conflict, got {other:?}"),
     }
     // Another slug is independent.
-    db.create_submission(&submission("other", m)).await.unwrap();
+    db.create_submission(&submission("other", m), |_| None)
+        .await
+        .unwrap();
 
     let err = db
         .set_status(first, Status::Queued, None)
@@ -77,7 +83,10 @@ async fn lifecycle(db: &Db) {
     );
 
     // Once it left review, a resubmission is a new row; the old one is untouched.
-    let second = db.create_submission(&submission("demo", m)).await.unwrap();
+    let second = db
+        .create_submission(&submission("demo", m), |_| None)
+        .await
+        .unwrap();
     assert_ne!(second, first);
     assert_eq!(db.submission(first).await.unwrap(), stored);
     let pending: Vec<i64> = db
@@ -100,7 +109,7 @@ async fn concurrent_claims(url: &str) {
     let mut jobs = BTreeSet::new();
     for i in 0..40 {
         let s = db
-            .create_submission(&submission(&format!("m{i}"), m))
+            .create_submission(&submission(&format!("m{i}"), m), |_| None)
             .await
             .unwrap();
         jobs.insert(db.enqueue(s).await.unwrap());
@@ -137,7 +146,10 @@ async fn lease_expiry_resumes(db: &Db) {
         .create_user("l@example.com", "L", "maintainer")
         .await
         .unwrap();
-    let s = db.create_submission(&submission("lease", m)).await.unwrap();
+    let s = db
+        .create_submission(&submission("lease", m), |_| None)
+        .await
+        .unwrap();
     let job = db.enqueue(s).await.unwrap();
     let a = db
         .claim("a", Duration::from_millis(300))

@@ -1,4 +1,6 @@
-//! The `flareo` command: one binary for every role: `lint`, `build`, `base`.
+//! The `flareo` command: one binary for every role: the server (`serve`,
+//! `worker`), local tools (`lint`, `build`, `base`) and the server's clients
+//! (`login`, `publish`, `status`, `review`, `modules`, `users`).
 
 mod commands;
 
@@ -24,6 +26,22 @@ enum Command {
     Build(commands::build::BuildArgs),
     /// The base-image cache: import images and list what builds may start from.
     Base(commands::base::BaseArgs),
+    /// Run the server: API, web pages, mail and an embedded worker.
+    Serve(commands::serve::ServeArgs),
+    /// Run a build worker alone against a shared database and blob store.
+    Worker(commands::serve::WorkerArgs),
+    /// Get an API token with e-mail and password, saved for later commands.
+    Login(commands::users::LoginArgs),
+    /// Submit a module: lint, pack the context, upload, print the submission id.
+    Publish(commands::publish::PublishArgs),
+    /// Show a submission's status; --follow streams its build log.
+    Status(commands::status::StatusArgs),
+    /// The review queue: list, show, approve, reject.
+    Review(commands::review::ReviewArgs),
+    /// The catalog: list modules or show one.
+    Modules(commands::modules::ModulesArgs),
+    /// Users (administrators): add, list.
+    Users(commands::users::UsersArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +50,14 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&args),
         Command::Build(args) => commands::build::run(&args),
         Command::Base(args) => commands::base::run(&args),
+        Command::Serve(args) => commands::serve::serve(&args),
+        Command::Worker(args) => commands::serve::worker(&args),
+        Command::Login(args) => commands::users::login(&args),
+        Command::Publish(args) => commands::publish::run(&args),
+        Command::Status(args) => commands::status::run(&args),
+        Command::Review(args) => commands::review::run(&args),
+        Command::Modules(args) => commands::modules::run(&args),
+        Command::Users(args) => commands::users::run(&args),
     };
     match result {
         Ok(code) => code,

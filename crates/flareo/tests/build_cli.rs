@@ -7,24 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn base_image(which: &str) -> (String, PathBuf) {
-    let out = Command::new(repo().join("scripts/base-images.sh"))
-        .arg(which)
-        .output()
-        .expect("run scripts/base-images.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
-    let (name, path) = line.trim().split_once(' ').unwrap();
-    (name.to_string(), PathBuf::from(path))
-}
+use flareo_testkit::base_image;
 
 /// A data directory with a config approving BusyBox, and BusyBox imported.
 struct Env {

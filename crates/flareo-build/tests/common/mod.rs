@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use flareo_build::{
@@ -13,26 +13,7 @@ use flareo_build::{
 use flareo_dockerfile::rules::ApprovedBase;
 use flareo_oci::BlobStore;
 
-/// The repository root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Builds (or reuses from the cache) an offline base image; returns (name:tag, file).
-pub fn base_image(which: &str) -> (String, PathBuf) {
-    let out = std::process::Command::new(repo_root().join("scripts/base-images.sh"))
-        .arg(which)
-        .output()
-        .expect("run scripts/base-images.sh");
-    assert!(
-        out.status.success(),
-        "scripts/base-images.sh {which} failed (run scripts/setup.sh first): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).expect("utf-8");
-    let (name, path) = line.trim().split_once(' ').expect("NAME:TAG PATH");
-    (name.to_string(), PathBuf::from(path))
-}
+pub use flareo_testkit::base_image;
 
 /// A data directory with an engine, a blob store and BusyBox in the base cache.
 pub struct Fixture {

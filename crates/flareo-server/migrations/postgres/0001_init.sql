@@ -30,6 +30,7 @@ CREATE TABLE submissions (
     dockerfile TEXT NOT NULL,
     lint_report TEXT NOT NULL,
     context_digest TEXT NOT NULL,
+    tag TEXT NOT NULL,
     requires_network BOOLEAN NOT NULL DEFAULT FALSE,
     network_reason TEXT,
     network_approved_by BIGINT REFERENCES users(id),
@@ -64,7 +65,29 @@ CREATE TABLE jobs (
     created_at BIGINT NOT NULL,
     first_claimed_at BIGINT,
     finished_at BIGINT,
-    error TEXT
+    error TEXT,
+    -- Outputs of completed steps, so a resumed build skips them.
+    image_digest TEXT,
+    image_size BIGINT,
+    log_digest TEXT,
+    duration_ms BIGINT
+);
+CREATE INDEX jobs_by_submission ON jobs (submission_id, id);
+
+-- Build log lines as they are produced (for `flareo status --follow`).
+CREATE TABLE build_logs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    submission_id BIGINT NOT NULL REFERENCES submissions(id),
+    line TEXT NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE INDEX build_logs_by_submission ON build_logs (submission_id, id);
+
+-- Web sessions (tower-sessions records as JSON).
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
 );
 CREATE INDEX jobs_claimable ON jobs (state, id);
 
@@ -75,6 +98,7 @@ CREATE TABLE modules (
     author TEXT NOT NULL,
     category TEXT NOT NULL,
     license TEXT NOT NULL,
+    tag TEXT NOT NULL,
     recipe TEXT NOT NULL,
     digest TEXT NOT NULL,
     pull_url TEXT NOT NULL,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use flareo_build::{OperatorConfig, SourceDir};
+use flareo_build::SourceDir;
 use flareo_dockerfile::rules::{Finding, Severity};
 use flareo_lint::{Report, SourceTree, Verdict};
 
@@ -25,7 +25,7 @@ pub struct LintArgs {
 
 /// Runs the lint; exit 0 when nothing rejects, 1 when something does.
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
-    let config = OperatorConfig::load(args.config.as_deref())?.lint_config();
+    let config = super::operator_config(args.config.as_deref())?.lint_config();
     let tree = SourceDir::open(&args.dir)?;
     let report = flareo_lint::check_module(&tree, &config);
     if args.json {

@@ -2,12 +2,31 @@
 
 pub mod base;
 pub mod build;
+pub mod client;
 pub mod lint;
+pub mod modules;
+pub mod publish;
+pub mod review;
+pub mod serve;
+pub mod status;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use flareo_build::OperatorConfig;
+use flareo_server::Config;
+
+/// Loads the instance config (operator and server settings) with `FLAREO_*`
+/// environment overrides; the embedded defaults when `path` is `None`.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(Config::load(path, |k| std::env::var(k).ok())?)
+}
+
+/// The operator's part of the config.
+pub fn operator_config(path: Option<&Path>) -> anyhow::Result<OperatorConfig> {
+    Ok(load_config(path)?.operator)
+}
 
 /// Options every command touching Flareo's state shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -25,7 +44,7 @@ pub struct StateArgs {
 impl StateArgs {
     /// The operator config and the data directory to use.
     pub fn load(&self) -> anyhow::Result<(OperatorConfig, PathBuf)> {
-        let config = OperatorConfig::load(self.config.as_deref())?;
+        let config = operator_config(self.config.as_deref())?;
         let dir = match (&self.data_dir, &config.data_dir) {
             (Some(d), _) | (None, Some(d)) => d.clone(),
             (None, None) => default_data_dir()?,
@@ -46,6 +65,23 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
     let home =
         std::env::var_os("HOME").context("neither --data-dir, FLAREO_DATA_DIR nor HOME is set")?;
     Ok(Path::new(&home).join(".local/share/flareo"))
+}
+
+/// Unix seconds as UTC (year, month, day, hour, minute, second), by Howard
+/// Hinnant's days-to-civil algorithm.
+pub fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, rem / 60 % 60, rem % 60)
 }
 
 /// Human-readable byte count (`1.2 MB`).

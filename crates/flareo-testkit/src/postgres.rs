@@ -1,10 +1,11 @@
 //! Real databases for tests: a SQLite file, and a PostgreSQL server started with
 //! `initdb`/`pg_ctl` in a temporary directory on a free 127.0.0.1 port (stopped on
 //! drop). A missing PostgreSQL fails the test: run scripts/setup.sh.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::{free_port, is_root};
 
 /// The newest installed PostgreSQL's bin directory.
 fn pg_bin() -> PathBuf {
@@ -18,15 +19,6 @@ fn pg_bin() -> PathBuf {
     versions
         .pop()
         .expect("no initdb under /usr/lib/postgresql: run scripts/setup.sh")
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().next().map(|u| u == "0"))
-        .unwrap_or(false)
 }
 
 /// A PostgreSQL server for one test.
@@ -53,11 +45,7 @@ impl Postgres {
     /// Initialises and starts a server.
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let pg = Self {
             dir,
             bin: pg_bin(),

@@ -1,0 +1,117 @@
+//! Catalog reads (public): module list with search and category filter, and one
+//! module with its recipe metadata, pinned digest, pull URL and build history.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, AppState};
+use crate::catalog::{BuildRecord, ModuleSummary};
+
+/// Filters of the module list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ModuleQuery {
+    /// Case-insensitive substring of slug, name or author.
+    pub q: Option<String>,
+    /// Exact category.
+    pub category: Option<String>,
+}
+
+/// The module list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModuleList {
+    /// Modules, by slug.
+    pub modules: Vec<ModuleSummary>,
+}
+
+/// Runtime metadata from the recipe.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RuntimeInfo {
+    /// Ports the service listens on.
+    pub ports: Vec<u16>,
+    /// Volumes holding its state.
+    pub volumes: Vec<String>,
+    /// Default environment.
+    pub default_env: std::collections::BTreeMap<String, String>,
+    /// Healthcheck command.
+    pub healthcheck: Option<String>,
+}
+
+/// One module.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModuleDetail {
+    /// List fields (slug, name, author, category, license, tag, digest, pull URL).
+    #[serde(flatten)]
+    pub summary: ModuleSummary,
+    /// Upstream source repository.
+    pub source: String,
+    /// Tags that trigger a rebuild.
+    pub ref_pattern: String,
+    /// Runtime metadata.
+    pub runtime: RuntimeInfo,
+    /// The submission whose image is current.
+    pub submission_id: i64,
+    /// Every build, newest first.
+    pub builds: Vec<BuildRecord>,
+}
+
+/// Lists published modules.
+#[utoipa::path(get, path = "/api/v1/modules", params(ModuleQuery), tag = "catalog",
+    responses((status = 200, body = ModuleList)))]
+pub async fn list_modules(
+    State(state): State<AppState>,
+    Query(q): Query<ModuleQuery>,
+) -> Result<Json<ModuleList>, ApiError> {
+    if let Some(c) = q.category.as_deref()
+        && !flareo_recipe::Category::ALL.contains(&c)
+    {
+        return Err(ApiError::bad_request(format!(
+            "unknown category {c:?}; one of: {}",
+            flareo_recipe::Category::ALL.join(", ")
+        )));
+    }
+    let modules = state
+        .db
+        .modules(
+            q.q.as_deref().filter(|s| !s.is_empty()),
+            q.category.as_deref(),
+        )
+        .await?;
+    Ok(Json(ModuleList { modules }))
+}
+
+/// One published module.
+#[utoipa::path(get, path = "/api/v1/modules/{slug}", tag = "catalog",
+    params(("slug" = String, Path, description = "module slug")),
+    responses((status = 200, body = ModuleDetail), (status = 404, body = super::ErrorBody)))]
+pub async fn get_module(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<ModuleDetail>, ApiError> {
+    Ok(Json(module_detail(&state, &slug).await?))
+}
+
+/// A module's detail (shared with the web page).
+pub async fn module_detail(state: &AppState, slug: &str) -> Result<ModuleDetail, ApiError> {
+    let row = state.db.module(slug).await?;
+    let recipe = flareo_recipe::parse(&row.recipe).map_err(|e| {
+        ApiError::internal(&format!(
+            "stored recipe of {slug} no longer parses: {:?}",
+            e.0.first()
+        ))
+    })?;
+    let builds = state.db.build_history(slug).await?;
+    Ok(ModuleDetail {
+        summary: row.summary,
+        source: recipe.upstream.source.clone(),
+        ref_pattern: recipe.upstream.ref_pattern.as_str().to_string(),
+        runtime: RuntimeInfo {
+            ports: recipe.runtime.ports.clone(),
+            volumes: recipe.runtime.volumes.clone(),
+            default_env: recipe.runtime.default_env.clone(),
+            healthcheck: recipe.runtime.healthcheck.clone(),
+        },
+        submission_id: row.submission_id,
+        builds,
+    })
+}

@@ -1,0 +1,320 @@
+//! A build worker: claims jobs from the queue under a renewed lease and runs the
+//! pipeline's steps, recording each in the database before the next starts, so a
+//! worker killed at any point is resumed by another from the last completed step.
+//!
+//! Steps: `build` (buildah, image into the blob store, log streamed to the
+//! database), `scan` and `sign` (pass-through until the scanner and signer exist:
+//! the status records that the image was not scanned or signed), then `publish`
+//! (module row, status and mail in one transaction).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use flareo_build::{BuildRequest, Engine, LogSink, OperatorConfig, Source};
+use flareo_oci::{BlobStore, Digest};
+use tokio::sync::{mpsc, watch};
+
+use crate::catalog::Publication;
+use crate::config::WorkerConfig;
+use crate::db::{Db, DbError};
+use crate::queue::{BuildOutputs, Job};
+use crate::submissions::Status;
+
+/// What stops a worker from doing its work (not a build failure: those are
+/// recorded on the submission).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The blob store failed.
+    #[error(transparent)]
+    Store(#[from] flareo_oci::StoreError),
+    /// The build engine could not be used.
+    #[error(transparent)]
+    Engine(#[from] flareo_build::EngineError),
+    /// Local files failed.
+    #[error("worker: {0}: {1}")]
+    Io(&'static str, std::io::Error),
+}
+
+/// Source date for uploaded contexts: fixed, so the same upload gives the same digest.
+const UPLOAD_EPOCH: u64 = 0;
+
+/// One worker.
+pub struct Worker {
+    db: Db,
+    store: BlobStore,
+    engine: Arc<Engine>,
+    operator: OperatorConfig,
+    settings: WorkerConfig,
+    id: String,
+    registry_host: String,
+}
+
+impl Worker {
+    /// A worker named `id` building with `engine` and storing into `store`;
+    /// pull URLs name `registry_host`.
+    pub fn new(
+        db: Db,
+        store: BlobStore,
+        engine: Arc<Engine>,
+        operator: OperatorConfig,
+        settings: WorkerConfig,
+        id: String,
+        registry_host: String,
+    ) -> Self {
+        Self {
+            db,
+            store,
+            engine,
+            operator,
+            settings,
+            id,
+            registry_host,
+        }
+    }
+
+    /// This worker's name (the lease owner).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Claims and runs jobs until `shutdown` turns true; polls an empty queue.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let poll = Duration::from_secs_f64(self.settings.poll_secs.max(0.05));
+        tracing::info!(worker = %self.id, "worker started");
+        while !*shutdown.borrow() {
+            let worked = match self.run_once().await {
+                Ok(worked) => worked,
+                Err(e) => {
+                    tracing::error!(worker = %self.id, error = %e, "worker step failed");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.id, "worker stopped");
+    }
+
+    /// Claims one job and runs it to its end; false when the queue was empty.
+    pub async fn run_once(&self) -> Result<bool, WorkerError> {
+        let lease = Duration::from_secs(self.settings.lease_secs.max(1));
+        let Some(job) = self.db.claim(&self.id, lease).await? else {
+            return Ok(false);
+        };
+        tracing::info!(worker = %self.id, job = job.id, submission = job.submission_id, step = %job.step,
+            attempt = job.attempts, claim_latency_ms = job.first_claimed_at - job.created_at, "claimed");
+        let lost = Arc::new(AtomicBool::new(false));
+        let renewer = {
+            let (db, id, lost) = (self.db.clone(), self.id.clone(), lost.clone());
+            let job_id = job.id;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(lease / 3).await;
+                    match db.renew(job_id, &id, lease).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            lost.store(true, Ordering::SeqCst);
+                            return;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "renewing a lease"),
+                    }
+                }
+            })
+        };
+        let result = self.run_job(&job).await;
+        renewer.abort();
+        if lost.load(Ordering::SeqCst) {
+            tracing::warn!(worker = %self.id, job = job.id, "lease lost; another worker owns the job");
+        }
+        result.map(|()| true)
+    }
+
+    async fn run_job(&self, job: &Job) -> Result<(), WorkerError> {
+        let sub = self.db.submission(job.submission_id).await?;
+        if job.attempts > self.settings.max_attempts {
+            let error = format!(
+                "build abandoned: claimed {} times without finishing (its workers stopped)",
+                job.attempts - 1
+            );
+            return self.fail(job, &sub.slug, &error).await;
+        }
+        self.db
+            .append_log(
+                sub.id,
+                &[format!(
+                    "worker {} claimed the build (attempt {}, resuming after step {:?})",
+                    self.id, job.attempts, job.step
+                )],
+            )
+            .await?;
+        let mut step = job.step.clone();
+        if step.is_empty() {
+            self.db
+                .set_status(sub.id, Status::Building, Some(&self.id))
+                .await?;
+            match self.build(job, &sub.context_digest).await? {
+                Ok(outputs) => {
+                    if !self.db.complete_build(job.id, &self.id, &outputs).await? {
+                        return Ok(());
+                    }
+                }
+                Err(error) => return self.fail(job, &sub.slug, &error).await,
+            }
+            step = "build".into();
+        }
+        if step == "build" {
+            self.db
+                .set_status(
+                    sub.id,
+                    Status::Scanning,
+                    Some("no scanner on this instance yet: the image was not scanned"),
+                )
+                .await?;
+            if !self.db.complete_step(job.id, &self.id, "scan").await? {
+                return Ok(());
+            }
+            step = "scan".into();
+        }
+        if step == "scan" {
+            self.db
+                .set_status(
+                    sub.id,
+                    Status::Signing,
+                    Some("no signer on this instance yet: the image was not signed"),
+                )
+                .await?;
+            if !self.db.complete_step(job.id, &self.id, "sign").await? {
+                return Ok(());
+            }
+        }
+        self.publish(job).await
+    }
+
+    /// Runs buildah on the submission's context; `Ok(Err(message))` is a build
+    /// failure to record, `Err` a worker failure.
+    async fn build(
+        &self,
+        job: &Job,
+        context: &str,
+    ) -> Result<Result<BuildOutputs, String>, WorkerError> {
+        let digest: Digest = match context.parse() {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(format!("submission context digest {context:?}: {e:?}"))),
+        };
+        let bytes = self.store.get(&digest).await?;
+        let work = self.engine.work_dir()?;
+        let archive = work.path().join("context.tar.gz");
+        tokio::fs::write(&archive, &bytes)
+            .await
+            .map_err(|e| WorkerError::Io("writing the context", e))?;
+        let (tx, rx) = mpsc::unbounded_channel::<String>();
+        let sink: LogSink = Arc::new(move |line: &str| {
+            let _ = tx.send(line.to_string());
+        });
+        let writer = tokio::spawn(write_log(self.db.clone(), job.submission_id, rx));
+        let result = flareo_build::build(
+            self.engine.clone(),
+            &self.store,
+            &self.operator,
+            BuildRequest {
+                source: Source::Archive(archive),
+                source_date_epoch: UPLOAD_EPOCH,
+            },
+            sink,
+        )
+        .await;
+        let _ = writer.await;
+        Ok(match result {
+            Ok(out) => Ok(BuildOutputs {
+                image_digest: out.image.digest.to_string(),
+                image_size: out.image.size as i64,
+                log_digest: out.log_digest.to_string(),
+                duration_ms: (out.duration_s * 1000.0) as i64,
+            }),
+            Err(e) => {
+                self.db
+                    .append_log(job.submission_id, &[format!("error: {e}")])
+                    .await?;
+                Err(e.to_string())
+            }
+        })
+    }
+
+    async fn publish(&self, job: &Job) -> Result<(), WorkerError> {
+        let sub = self.db.submission(job.submission_id).await?;
+        let texts = self.db.submission_texts(sub.id).await?;
+        let outputs = self.db.build_outputs(job.id).await?.ok_or_else(|| {
+            DbError::Conflict(format!("job {} has no build outputs to publish", job.id))
+        })?;
+        let recipe = match flareo_recipe::parse(&texts.recipe) {
+            Ok(r) => r,
+            Err(e) => {
+                let error = format!(
+                    "recipe no longer valid: {}",
+                    e.0.first().map(|p| p.message.clone()).unwrap_or_default()
+                );
+                return self.fail(job, &sub.slug, &error).await;
+            }
+        };
+        let pull_url = format!(
+            "{}/{}@{}",
+            self.registry_host, sub.slug, outputs.image_digest
+        );
+        let mail =
+            crate::mail::build_published(&sub.slug, sub.id, &outputs.image_digest, &pull_url);
+        let published = self
+            .db
+            .publish(&Publication {
+                job_id: job.id,
+                worker: &self.id,
+                submission_id: sub.id,
+                name: &recipe.name,
+                author: &recipe.author,
+                category: recipe.category.as_str(),
+                license: recipe.license.as_str(),
+                digest: &outputs.image_digest,
+                pull_url: &pull_url,
+                mail,
+            })
+            .await?;
+        if published {
+            tracing::info!(worker = %self.id, slug = %sub.slug, digest = %outputs.image_digest, "published");
+        }
+        Ok(())
+    }
+
+    async fn fail(&self, job: &Job, slug: &str, error: &str) -> Result<(), WorkerError> {
+        tracing::warn!(worker = %self.id, job = job.id, %error, "build failed");
+        let mail = crate::mail::build_failed(slug, job.submission_id, error);
+        self.db
+            .fail_build(job.id, &self.id, job.submission_id, error, mail)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Writes log lines to the database in batches as they arrive.
+async fn write_log(db: Db, submission: i64, mut rx: mpsc::UnboundedReceiver<String>) {
+    let mut batch = Vec::new();
+    while let Some(line) = rx.recv().await {
+        batch.push(line);
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+            if batch.len() >= 500 {
+                break;
+            }
+        }
+        if let Err(e) = db.append_log(submission, &batch).await {
+            tracing::warn!(error = %e, "storing build log lines");
+        }
+        batch.clear();
+    }
+}

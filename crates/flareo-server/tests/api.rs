@@ -1,0 +1,713 @@
+//! The HTTP API for real (a listening server, a SQLite file, blobs on disk):
+//! the authorization matrix (every endpoint × anonymous, two maintainers, a
+//! reviewer and an admin), tokens (scoped, revocable), sessions with CSRF, the
+//! review flow's rules and the error shape.
+
+use std::sync::Arc;
+
+use flareo_oci::BlobStore;
+use flareo_server::api::AppState;
+use flareo_server::auth::Role;
+use flareo_server::{Config, Db};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Server {
+    url: String,
+    http: reqwest::Client,
+    db: Db,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.operator.data_dir = Some(dir.path().to_path_buf());
+    config
+        .operator
+        .approved_bases
+        .push(flareo_dockerfile::rules::ApprovedBase {
+            image: "busybox:1.35".into(),
+            digest: None,
+            config: None,
+        });
+    let db = Db::open(&config.database_url()).await.unwrap();
+    let store = BlobStore::local(&dir.path().join("blobs")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    config.server.public_url = Some(url.clone());
+    let state = AppState {
+        db: db.clone(),
+        store,
+        config: Arc::new(config),
+        metrics: flareo_server::app::metrics_handle(),
+    };
+    tokio::spawn(async move {
+        axum::serve(listener, flareo_server::app::router(state))
+            .await
+            .unwrap();
+    });
+    Server {
+        url,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db,
+        _dir: dir,
+    }
+}
+
+/// A module directory packed as `flareo publish` packs it.
+fn context(slug: &str, dockerfile: &str) -> (String, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let recipe = format!(
+        "slug: {slug}\nname: {slug}\nauthor: Tests\ncategory: productivity\nlicense: MIT\nupstream:\n  source: https://example.test/{slug}\n  ref_pattern: \"v*\"\n  entry: ./Dockerfile\nruntime:\n  ports: [80]\n"
+    );
+    std::fs::write(dir.path().join("flareo.yaml"), &recipe).unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    let bytes = flareo_build::pack::pack(dir.path(), &["flareo.yaml", "Dockerfile"]).unwrap();
+    (recipe, bytes)
+}
+
+const GOOD: &str = "FROM busybox:1.35\nUSER nobody\nENTRYPOINT [\"busybox\", \"sleep\", \"1\"]\n";
+
+impl Server {
+    async fn call(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn submit(
+        &self,
+        token: Option<&str>,
+        slug: &str,
+        dockerfile: &str,
+        network: bool,
+    ) -> (StatusCode, Value) {
+        let (recipe, bytes) = context(slug, dockerfile);
+        let mut form = reqwest::multipart::Form::new().text("recipe", recipe).part(
+            "context",
+            reqwest::multipart::Part::bytes(bytes).file_name("c.tar.gz"),
+        );
+        if network {
+            form = form
+                .text("requires_network", "true")
+                .text("reason", "needs the npm registry");
+        }
+        let mut req = self
+            .http
+            .post(format!("{}/api/v1/submissions", self.url))
+            .multipart(form);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap())
+    }
+
+    async fn user(&self, email: &str, role: Role) -> String {
+        let user = self
+            .db
+            .create_user_with_password(email, email, role, "a-long-password")
+            .await
+            .unwrap();
+        let user = self.db.user(user).await.unwrap();
+        self.db.create_token(&user, "test", &[]).await.unwrap().1
+    }
+}
+
+#[tokio::test]
+async fn authorization_matrix() {
+    let s = start().await;
+    let m1 = s.user("m1@x.test", Role::Maintainer).await;
+    let m2 = s.user("m2@x.test", Role::Maintainer).await;
+    let rev = s.user("rev@x.test", Role::Reviewer).await;
+    let admin = s.user("admin@x.test", Role::Admin).await;
+    let who: [(&str, Option<&str>); 5] = [
+        ("anonymous", None),
+        ("m1", Some(&m1)),
+        ("m2", Some(&m2)),
+        ("reviewer", Some(&rev)),
+        ("admin", Some(&admin)),
+    ];
+
+    // Submitting: maintainers and admins; not reviewers, not anonymous.
+    let (st, v) = s.submit(Some(&m1), "alpha", GOOD, false).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let expected_submit = [401, 201, 201, 403, 201];
+    for ((name, token), want) in who.iter().zip(expected_submit) {
+        let (st, v) = s.submit(*token, &format!("m-{name}"), GOOD, false).await;
+        assert_eq!(st.as_u16(), want, "{name} submits: {v}");
+    }
+
+    let p = |x: &str| x.replace("{id}", &id.to_string());
+    // (method, path, body, expected status per [anonymous, m1, m2, reviewer, admin])
+    let table: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
+        (Method::GET, p("/api/v1/modules"), None, [200; 5]),
+        (Method::GET, p("/api/v1/modules/alpha"), None, [404; 5]),
+        (Method::GET, p("/healthz"), None, [200; 5]),
+        (Method::GET, p("/metrics"), None, [200; 5]),
+        (Method::GET, p("/api/v1/openapi.json"), None, [200; 5]),
+        (
+            Method::GET,
+            p("/api/v1/me"),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            p("/api/v1/submissions"),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            p("/api/v1/submissions/{id}"),
+            None,
+            [401, 200, 404, 200, 200],
+        ),
+        (
+            Method::GET,
+            p("/api/v1/submissions/{id}/log"),
+            None,
+            [401, 200, 404, 200, 200],
+        ),
+        (
+            Method::GET,
+            p("/api/v1/review"),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            Method::GET,
+            p("/api/v1/review/{id}"),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            Method::POST,
+            p("/api/v1/submissions/{id}/reject"),
+            Some(json!({"reason": "x"})),
+            [401, 403, 403, 0, 0],
+        ),
+        (
+            Method::POST,
+            p("/api/v1/submissions/{id}/approve"),
+            Some(json!({})),
+            [401, 403, 403, 0, 0],
+        ),
+        (
+            Method::GET,
+            p("/api/v1/users"),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            Method::POST,
+            p("/api/v1/users"),
+            Some(
+                json!({"email": "new@x.test", "name": "N", "role": "maintainer", "password": "long-enough-password"}),
+            ),
+            [401, 403, 403, 403, 201],
+        ),
+        (
+            Method::GET,
+            p("/api/v1/tokens"),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+    ];
+    for (method, path, body, want) in &table {
+        for ((name, token), want) in who.iter().zip(want) {
+            if *want == 0 {
+                continue; // exercised below, where the order matters
+            }
+            let (st, v) = s.call(*token, method.clone(), path, body.clone()).await;
+            assert_eq!(st.as_u16(), *want, "{name} {method} {path}: {v}");
+            if st.is_client_error() {
+                assert!(
+                    v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+                    "error shape: {v}"
+                );
+            }
+        }
+    }
+
+    // A maintainer sees only their own submissions.
+    let (_, mine) = s
+        .call(Some(&m2), Method::GET, "/api/v1/submissions", None)
+        .await;
+    assert!(
+        mine["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["id"] != id),
+        "{mine}"
+    );
+    let (_, all) = s
+        .call(Some(&rev), Method::GET, "/api/v1/submissions", None)
+        .await;
+    assert!(
+        all["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id)
+    );
+
+    // The reviewer approves; approving again conflicts.
+    let (st, v) = s
+        .call(
+            Some(&rev),
+            Method::POST,
+            &p("/api/v1/submissions/{id}/approve"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["status"], "queued");
+    let (st, v) = s
+        .call(
+            Some(&admin),
+            Method::POST,
+            &p("/api/v1/submissions/{id}/reject"),
+            Some(json!({"reason": "late"})),
+        )
+        .await;
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(v["error"]["code"], "conflict");
+
+    // Tokens: revoking another user's token is not found; its owner or an admin can.
+    let (_, tokens) = s.call(Some(&m1), Method::GET, "/api/v1/tokens", None).await;
+    let tid = tokens["tokens"][0]["id"].as_i64().unwrap();
+    let (st, _) = s
+        .call(
+            Some(&m2),
+            Method::DELETE,
+            &format!("/api/v1/tokens/{tid}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 404);
+    let (st, _) = s
+        .call(
+            Some(&admin),
+            Method::DELETE,
+            &format!("/api/v1/tokens/{tid}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 204);
+    let (st, v) = s.call(Some(&m1), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(
+        (st.as_u16(), v["error"]["code"].as_str()),
+        (401, Some("invalid_token"))
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_scoped_and_hashed_at_rest() {
+    let s = start().await;
+    s.user("m@x.test", Role::Maintainer).await;
+    // Log in with a password for a read-only token.
+    let (st, v) = s
+        .call(None, Method::POST, "/api/v1/tokens", Some(json!({"name": "ci", "email": "m@x.test", "password": "a-long-password", "scopes": ["read"]})))
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let token = v["token"].as_str().unwrap().to_string();
+    assert!(token.starts_with("flareo_"));
+    let (st, v) = s.submit(Some(&token), "beta", GOOD, false).await;
+    assert_eq!(st, 403, "read-only token cannot submit: {v}");
+    // A maintainer cannot mint a review token; a wrong password gets nothing.
+    let (st, _) = s
+        .call(None, Method::POST, "/api/v1/tokens", Some(json!({"name": "x", "email": "m@x.test", "password": "a-long-password", "scopes": ["review"]})))
+        .await;
+    assert_eq!(st, 409);
+    let (st, v) = s
+        .call(
+            None,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "x", "email": "m@x.test", "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["error"]["code"].as_str()),
+        (401, Some("bad_credentials"))
+    );
+    // Only the hash is stored.
+    let url = s.db.backend();
+    assert_eq!(url, flareo_server::Backend::Sqlite);
+    let dump = std::fs::read(s._dir.path().join("flareo.db")).unwrap();
+    let wal = std::fs::read(s._dir.path().join("flareo.db-wal")).unwrap_or_default();
+    for bytes in [dump, wal] {
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "token secret stored in clear"
+        );
+    }
+}
+
+#[tokio::test]
+async fn submissions_are_linted_conflicts_named_and_network_needs_explicit_approval() {
+    let s = start().await;
+    let m = s.user("m@x.test", Role::Maintainer).await;
+    let rev = s.user("r@x.test", Role::Reviewer).await;
+
+    let (st, v) = s
+        .submit(
+            Some(&m),
+            "bad",
+            "FROM some-obscure-registry.io/mystery-image:latest\nRUN apk add curl\n",
+            false,
+        )
+        .await;
+    assert_eq!(st, 422, "{v}");
+    assert_eq!(v["error"]["code"], "lint_failed");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("base image not in approved list"),
+        "{v}"
+    );
+    assert!(v["error"]["detail"]["findings"].as_array().unwrap().len() >= 2);
+
+    let (st, v) = s.submit(Some(&m), "net", GOOD, true).await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (st, v) = s.submit(Some(&m), "net", GOOD, false).await;
+    assert_eq!(st, 409);
+    assert_eq!(
+        v["error"]["message"],
+        "submission already pending for slug net"
+    );
+
+    let approve = format!("/api/v1/submissions/{id}/approve");
+    let (st, v) = s
+        .call(Some(&rev), Method::POST, &approve, Some(json!({})))
+        .await;
+    assert_eq!(st, 409, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("requiresNetwork"),
+        "{v}"
+    );
+    let (st, v) = s
+        .call(
+            Some(&rev),
+            Method::POST,
+            &approve,
+            Some(json!({"approve_network": true})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert!(v["network_approved_by"].is_i64(), "{v}");
+    let (_, d) = s
+        .call(
+            Some(&rev),
+            Method::GET,
+            &format!("/api/v1/submissions/{id}"),
+            None,
+        )
+        .await;
+    let approved = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "approved")
+        .unwrap();
+    assert!(
+        approved["detail"]
+            .as_str()
+            .unwrap()
+            .contains("network access approved"),
+        "{d}"
+    );
+
+    // A resubmission is a new row; the reviewer sees the diff against the approved one.
+    let changed = GOOD.replace("sleep\", \"1\"", "sleep\", \"2\"");
+    let (st, v) = s.submit(Some(&m), "net", &changed, false).await;
+    assert_eq!(st, 201, "{v}");
+    let id2 = v["id"].as_i64().unwrap();
+    assert_ne!(id, id2);
+    let (_, r) = s
+        .call(
+            Some(&rev),
+            Method::GET,
+            &format!("/api/v1/review/{id2}"),
+            None,
+        )
+        .await;
+    assert_eq!(r["diff"]["against"], id);
+    assert!(
+        r["diff"]["dockerfile"]
+            .as_str()
+            .unwrap()
+            .contains("+ENTRYPOINT [\"busybox\", \"sleep\", \"2\"]"),
+        "{r}"
+    );
+    assert_eq!(r["annotated"][0]["text"], "FROM busybox:1.35");
+    let (_, q) = s
+        .call(Some(&rev), Method::GET, "/api/v1/review", None)
+        .await;
+    assert_eq!(q["pending"].as_array().unwrap().len(), 1);
+
+    // Unknown fields and bad bodies are refused with the JSON error shape.
+    let (st, v) = s
+        .call(
+            Some(&rev),
+            Method::POST,
+            &format!("/api/v1/submissions/{id2}/reject"),
+            Some(json!({"reason": ""})),
+        )
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+}
+
+#[tokio::test]
+async fn web_sessions_need_csrf_for_changes() {
+    let s = start().await;
+    let m = s.user("m@x.test", Role::Maintainer).await;
+    s.user("r@x.test", Role::Reviewer).await;
+    let (_, v) = s.submit(Some(&m), "gamma", GOOD, false).await;
+    let id = v["id"].as_i64().unwrap();
+
+    let r = s
+        .http
+        .post(format!("{}/login", s.url))
+        .form(&[("email", "r@x.test"), ("password", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = s
+        .http
+        .post(format!("{}/login", s.url))
+        .form(&[("email", "r@x.test"), ("password", "a-long-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let page = s
+        .http
+        .get(format!("{}/review/{id}", s.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("FROM busybox:1.35"), "{page}");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(csrf.len() >= 32);
+
+    let reject = format!("{}/api/v1/submissions/{id}/reject", s.url);
+    let r = s
+        .http
+        .post(&reject)
+        .header("cookie", &cookie)
+        .json(&json!({"reason": "no"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "csrf_failed");
+    let r = s
+        .http
+        .post(&reject)
+        .header("cookie", &cookie)
+        .header("x-csrf-token", "nope")
+        .json(&json!({"reason": "no"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The web form with the right token works.
+    let r = s
+        .http
+        .post(format!("{}/review/{id}", s.url))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "reject"),
+            ("reason", "use a pinned base"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        s.db.submission(id).await.unwrap().status,
+        flareo_server::Status::Rejected
+    );
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let s = start().await;
+    let (st, doc) = s
+        .call(None, Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(st, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/modules",
+        "/api/v1/modules/{slug}",
+        "/api/v1/submissions",
+        "/api/v1/submissions/{id}",
+        "/api/v1/submissions/{id}/log",
+        "/api/v1/submissions/{id}/approve",
+        "/api/v1/submissions/{id}/reject",
+        "/api/v1/review",
+        "/api/v1/review/{id}",
+        "/api/v1/users",
+        "/api/v1/me",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/healthz",
+        "/metrics",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+}
+
+/// Logs in through the web form; returns the session cookie.
+async fn web_login(s: &Server, email: &str) -> String {
+    let r = s
+        .http
+        .post(format!("{}/login", s.url))
+        .form(&[("email", email), ("password", "a-long-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn web_publish_form_lints_and_needs_csrf() {
+    let s = start().await;
+    s.user("m@x.test", Role::Maintainer).await;
+    let anonymous = s
+        .http
+        .get(format!("{}/app/publish", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        303,
+        "anonymous users are sent to /login"
+    );
+    let cookie = web_login(&s, "m@x.test").await;
+    let page = s
+        .http
+        .get(format!("{}/app/publish", s.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let form = |csrf: &str, dockerfile: &str| {
+        let (_, bytes) = context("delta", dockerfile);
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .text("tag", "v2")
+            .part(
+                "context",
+                reqwest::multipart::Part::bytes(bytes).file_name("c.tar.gz"),
+            )
+    };
+    let post = |f| {
+        s.http
+            .post(format!("{}/app/publish", s.url))
+            .header("cookie", &cookie)
+            .multipart(f)
+            .send()
+    };
+    let r = post(form("wrong", GOOD)).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(form(&csrf, "FROM mystery.io/x:1\nENTRYPOINT [\"x\"]\n"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("base image not in approved list")
+    );
+    let r = post(form(&csrf, GOOD)).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/submissions/"), "{to}");
+    let id: i64 = to.trim_start_matches("/submissions/").parse().unwrap();
+    let sub = s.db.submission(id).await.unwrap();
+    assert_eq!((sub.slug.as_str(), sub.tag.as_str()), ("delta", "v2"));
+    let catalog = s
+        .http
+        .get(format!("{}/app/modules", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(catalog.status(), 200);
+}

@@ -1,0 +1,54 @@
+//! Real fixtures for Flareo's tests, each started on 127.0.0.1 in a temporary
+//! directory and stopped on drop. A fixture that cannot start panics with what to
+//! install (scripts/setup.sh); none of them skips. Used only as a dev-dependency.
+
+pub mod postgres;
+pub mod s3;
+pub mod smtp;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub use postgres::{Postgres, sqlite_url};
+pub use s3::S3;
+pub use smtp::Smtp;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; the caller binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next().map(|u| u == "0"))
+        .unwrap_or(false)
+}
+
+/// Builds (or reuses from `~/.cache/flareo/base-images`) an offline base image with
+/// `scripts/base-images.sh`; returns its `name:tag` and the OCI archive.
+pub fn base_image(which: &str) -> (String, PathBuf) {
+    let out = Command::new(repo_root().join("scripts/base-images.sh"))
+        .arg(which)
+        .output()
+        .expect("run scripts/base-images.sh");
+    assert!(
+        out.status.success(),
+        "scripts/base-images.sh {which} failed (run scripts/setup.sh first): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).expect("utf-8");
+    let (name, path) = line.trim().split_once(' ').expect("NAME:TAG PATH");
+    (name.to_string(), PathBuf::from(path))
+}

@@ -1,0 +1,105 @@
+//! `flareo modules`: the public catalog: list (search, category) and show one.
+
+use std::process::ExitCode;
+
+use super::client::{Client, ServerArgs, block_on, print_json, when};
+
+/// Arguments of `flareo modules`.
+#[derive(Debug, clap::Args)]
+pub struct ModulesArgs {
+    /// Show this module (else list them).
+    slug: Option<String>,
+    /// Search slug, name and author.
+    #[arg(long, short)]
+    query: Option<String>,
+    /// Only this category.
+    #[arg(long)]
+    category: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Lists or shows modules.
+pub fn run(args: &ModulesArgs) -> anyhow::Result<ExitCode> {
+    let client = Client::new(&args.server)?;
+    if let Some(slug) = &args.slug {
+        let m = block_on(client.get(
+            &format!("/api/v1/modules/{}", encode(slug)),
+            "reading the module",
+        ))?;
+        if args.json {
+            print_json(&m);
+        } else {
+            println!(
+                "{} ({}) by {}",
+                m["name"].as_str().unwrap_or_default(),
+                m["slug"].as_str().unwrap_or_default(),
+                m["author"].as_str().unwrap_or_default()
+            );
+            println!(
+                "category {}  license {}",
+                m["category"].as_str().unwrap_or_default(),
+                m["license"].as_str().unwrap_or_default()
+            );
+            println!(
+                "tag {}  digest {}",
+                m["tag"].as_str().unwrap_or_default(),
+                m["digest"].as_str().unwrap_or_default()
+            );
+            println!("pull {}", m["pull_url"].as_str().unwrap_or_default());
+            println!(
+                "ports {}  volumes {}",
+                m["runtime"]["ports"], m["runtime"]["volumes"]
+            );
+            for b in m["builds"].as_array().into_iter().flatten() {
+                println!(
+                    "  build of submission {} ({}): {} {}",
+                    b["submission_id"],
+                    when(b["queued_at"].as_i64().unwrap_or(0)),
+                    b["status"].as_str().unwrap_or_default(),
+                    b["digest"].as_str().unwrap_or_default()
+                );
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut query = Vec::new();
+    if let Some(q) = &args.query {
+        query.push(format!("q={}", encode(q)));
+    }
+    if let Some(c) = &args.category {
+        query.push(format!("category={}", encode(c)));
+    }
+    let list = block_on(client.get(
+        &format!("/api/v1/modules?{}", query.join("&")),
+        "listing modules",
+    ))?;
+    if args.json {
+        print_json(&list);
+    } else {
+        for m in list["modules"].as_array().into_iter().flatten() {
+            println!(
+                "{:<24} {:<16} {:<8} {}",
+                m["slug"].as_str().unwrap_or_default(),
+                m["category"].as_str().unwrap_or_default(),
+                m["tag"].as_str().unwrap_or_default(),
+                m["pull_url"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
