@@ -142,10 +142,18 @@ impl Db {
         query: Option<&str>,
         category: Option<&str>,
     ) -> Result<Vec<ModuleSummary>, DbError> {
-        let pattern = query.map(|q| format!("%{}%", q.to_lowercase().replace(['%', '_'], "")));
+        // The query is literal text: LIKE's wildcards and the escape are escaped.
+        let pattern = query.map(|q| {
+            let escaped = q
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUMMARY} FROM modules WHERE ($1 = '' OR LOWER(slug) LIKE $1 OR LOWER(name) LIKE $1 \
-             OR LOWER(author) LIKE $1) AND ($2 = '' OR category = $2) ORDER BY slug"
+            "SELECT {SUMMARY} FROM modules WHERE ($1 = '' OR LOWER(slug) LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' \
+             OR LOWER(author) LIKE $1 ESCAPE '\\') AND ($2 = '' OR category = $2) ORDER BY slug"
         )))
         .bind(pattern.unwrap_or_default())
         .bind(category.unwrap_or_default())

@@ -711,3 +711,193 @@ async fn web_publish_form_lints_and_needs_csrf() {
         .unwrap();
     assert_eq!(catalog.status(), 200);
 }
+
+/// Publishes a module straight through the database API (no build), as a worker would.
+async fn seed_module(db: &Db, slug: &str, name: &str, category: &str) {
+    use flareo_server::catalog::Publication;
+    use flareo_server::queue::BuildOutputs;
+    use flareo_server::submissions::{Decision, NewSubmission};
+    let m = match db.login("seed@x.test", "a-long-password").await.unwrap() {
+        Some(u) => u.id,
+        None => db
+            .create_user_with_password("seed@x.test", "seed", Role::Admin, "a-long-password")
+            .await
+            .unwrap(),
+    };
+    let recipe = format!(
+        "slug: {slug}\nname: {name}\nauthor: Seed Project\ncategory: {category}\nlicense: Apache-2.0\nupstream:\n  source: https://example.test/{slug}\n  ref_pattern: \"v*\"\n  entry: ./Dockerfile\nruntime:\n  ports: [3000]\n  volumes: [\"/data\"]\n  default_env: {{TZ: UTC}}\n  healthcheck: \"wget -q --spider http://localhost:3000/health\"\n"
+    );
+    let id = db
+        .create_submission(
+            &NewSubmission {
+                slug: slug.into(),
+                maintainer_id: m,
+                recipe,
+                dockerfile: GOOD.into(),
+                lint_report: "{}".into(),
+                context_digest: format!("sha256:{}", "0".repeat(64)),
+                tag: "v1.2.3".into(),
+                requires_network: false,
+                network_reason: None,
+            },
+            |_| None,
+        )
+        .await
+        .unwrap();
+    db.review(
+        id,
+        m,
+        &Decision::Approve {
+            network: false,
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    let job = db
+        .claim("seed", std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    db.set_status(id, flareo_server::Status::Building, None)
+        .await
+        .unwrap();
+    db.complete_build(
+        job.id,
+        "seed",
+        &BuildOutputs {
+            image_digest: digest.clone(),
+            image_size: 10,
+            log_digest: String::new(),
+            duration_ms: 1500,
+        },
+    )
+    .await
+    .unwrap();
+    db.set_status(id, flareo_server::Status::Scanning, None)
+        .await
+        .unwrap();
+    db.set_status(id, flareo_server::Status::Signing, None)
+        .await
+        .unwrap();
+    let pull = format!("registry.test/{slug}@{digest}");
+    let published = db
+        .publish(&Publication {
+            job_id: job.id,
+            worker: "seed",
+            submission_id: id,
+            name,
+            author: "Seed Project",
+            category,
+            license: "Apache-2.0",
+            digest: &digest,
+            pull_url: &pull,
+            mail: ("published".into(), "body".into()),
+        })
+        .await
+        .unwrap();
+    assert!(published);
+}
+
+#[tokio::test]
+async fn catalog_lists_searches_filters_and_shows_metadata() {
+    let s = start().await;
+    seed_module(&s.db, "notes", "Notes", "productivity").await;
+    seed_module(&s.db, "photos", "Photo Library", "media").await;
+    seed_module(&s.db, "tasks", "Task Board", "productivity").await;
+    let slugs = |v: &Value| -> Vec<String> {
+        v["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["slug"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, all) = s.call(None, Method::GET, "/api/v1/modules", None).await;
+    assert_eq!(slugs(&all), ["notes", "photos", "tasks"]);
+    let (_, v) = s
+        .call(
+            None,
+            Method::GET,
+            "/api/v1/modules?category=productivity",
+            None,
+        )
+        .await;
+    assert_eq!(slugs(&v), ["notes", "tasks"]);
+    let (_, v) = s
+        .call(None, Method::GET, "/api/v1/modules?q=LIBRARY", None)
+        .await;
+    assert_eq!(slugs(&v), ["photos"], "case-insensitive name search");
+    let (_, v) = s
+        .call(
+            None,
+            Method::GET,
+            "/api/v1/modules?q=ta&category=media",
+            None,
+        )
+        .await;
+    assert!(slugs(&v).is_empty());
+    let (_, v) = s
+        .call(None, Method::GET, "/api/v1/modules?q=%25", None)
+        .await;
+    assert!(
+        slugs(&v).is_empty(),
+        "LIKE wildcards in the query are literal text: {v}"
+    );
+    let (_, v) = s
+        .call(None, Method::GET, "/api/v1/modules?q=board", None)
+        .await;
+    assert_eq!(slugs(&v), ["tasks"]);
+    let (st, v) = s
+        .call(None, Method::GET, "/api/v1/modules?category=toys", None)
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+
+    let (st, m) = s
+        .call(None, Method::GET, "/api/v1/modules/photos", None)
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(m["name"], "Photo Library");
+    assert_eq!(m["author"], "Seed Project");
+    assert_eq!(m["license"], "Apache-2.0");
+    assert_eq!(m["category"], "media");
+    assert_eq!(m["tag"], "v1.2.3");
+    assert_eq!(m["digest"], format!("sha256:{}", "ab".repeat(32)));
+    assert!(
+        m["pull_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("registry.test/photos@sha256:")
+    );
+    assert_eq!(m["runtime"]["ports"], json!([3000]));
+    assert_eq!(m["runtime"]["volumes"], json!(["/data"]));
+    assert_eq!(m["runtime"]["default_env"], json!({"TZ": "UTC"}));
+    assert_eq!(
+        m["runtime"]["healthcheck"],
+        "wget -q --spider http://localhost:3000/health"
+    );
+    assert_eq!(m["builds"][0]["status"], "published");
+    assert_eq!(m["builds"][0]["duration_ms"], 1500);
+    // The publication's mail was queued with it.
+    let outbox = s.db.outbox().await.unwrap();
+    assert_eq!(
+        outbox.iter().filter(|o| o.subject == "published").count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn healthz_reports_a_missing_blob_store() {
+    let s = start().await;
+    let (st, v) = s.call(None, Method::GET, "/healthz", None).await;
+    assert_eq!((st.as_u16(), v["status"].as_str()), (200, Some("ok")));
+    std::fs::remove_dir_all(s._dir.path().join("blobs")).unwrap();
+    let (st, v) = s.call(None, Method::GET, "/healthz", None).await;
+    assert_eq!(st, 503, "{v}");
+    assert_eq!(v["blob_store"], "unavailable");
+    assert_eq!(v["database"], "ok");
+}
