@@ -13,87 +13,25 @@ use std::time::Duration;
 
 use flareo_oci::BlobStore;
 use flareo_server::api::AppState;
-use flareo_server::auth::Role;
-use flareo_server::catalog::Publication;
-use flareo_server::queue::BuildOutputs;
-use flareo_server::submissions::{Decision, NewSubmission};
-use flareo_server::{Config, Db, Status};
+use flareo_server::{Config, Db};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const MODULES: usize = 300;
 
 async fn seed(db: &Db) {
-    let m = db
-        .create_user_with_password("m@bench", "m", Role::Maintainer, "bench-password")
-        .await
-        .unwrap();
-    let r = db
-        .create_user_with_password("r@bench", "r", Role::Reviewer, "bench-password")
-        .await
-        .unwrap();
     for i in 0..MODULES {
-        let slug = format!("module-{i:03}");
         let category = ["productivity", "media", "database", "monitoring"][i % 4];
-        let recipe = format!(
-            "slug: {slug}\nname: Module {i}\nauthor: Bench\ncategory: {category}\nlicense: MIT\nupstream:\n  source: https://example.test/{slug}\n  ref_pattern: \"v*\"\n  entry: ./Dockerfile\nruntime:\n  ports: [8080]\n  volumes: [\"/data\"]\n"
-        );
-        let id = db
-            .create_submission(
-                &NewSubmission {
-                    slug: slug.clone(),
-                    maintainer_id: m,
-                    recipe,
-                    dockerfile: "FROM busybox:1.35\n".into(),
-                    lint_report: "{}".into(),
-                    context_digest: format!("sha256:{}", "0".repeat(64)),
-                    tag: "v1.0.0".into(),
-                    requires_network: false,
-                    network_reason: None,
-                },
-                |_| None,
-            )
-            .await
-            .unwrap();
-        db.review(
-            id,
-            r,
-            &Decision::Approve {
-                network: false,
-                reason: None,
-            },
-        )
-        .await
-        .unwrap();
-        let job = db
-            .claim("bench", Duration::from_secs(60))
-            .await
-            .unwrap()
-            .unwrap();
-        let digest = format!("sha256:{:064x}", i);
-        let out = BuildOutputs {
-            image_digest: digest.clone(),
-            image_size: 1,
-            log_digest: String::new(),
-            duration_ms: 1000,
-        };
-        db.set_status(id, Status::Building, None).await.unwrap();
-        db.complete_build(job.id, "bench", &out).await.unwrap();
-        db.set_status(id, Status::Scanning, None).await.unwrap();
-        db.set_status(id, Status::Signing, None).await.unwrap();
-        let pull = format!("127.0.0.1/{slug}@{digest}");
-        db.publish(&Publication {
-            job_id: job.id,
-            worker: "bench",
-            submission_id: id,
-            name: &format!("Module {i}"),
-            author: "Bench",
+        let digest = format!("sha256:{i:064x}");
+        support::seed_module(
+            db,
+            &format!("module-{i:03}"),
+            &format!("Module {i}"),
             category,
-            license: "MIT",
-            digest: &digest,
-            pull_url: &pull,
-            mail: ("s".into(), "b".into()),
-        })
-        .await
-        .unwrap();
+            &digest,
+        )
+        .await;
     }
 }
 

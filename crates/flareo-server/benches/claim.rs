@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use flareo_server::Db;
 use flareo_server::auth::Role;
-use flareo_server::submissions::{Decision, NewSubmission};
+use flareo_server::submissions::Decision;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const JOBS: usize = 200;
 const WORKERS: usize = 2;
@@ -41,17 +44,7 @@ async fn run(db: Db) -> Vec<i64> {
     for i in 0..JOBS {
         let id = db
             .create_submission(
-                &NewSubmission {
-                    slug: format!("m{i}"),
-                    maintainer_id: m,
-                    recipe: String::new(),
-                    dockerfile: String::new(),
-                    lint_report: "{}".into(),
-                    context_digest: String::new(),
-                    tag: "v1".into(),
-                    requires_network: false,
-                    network_reason: None,
-                },
+                &support::new_submission(&format!("m{i}"), m, String::new()),
                 |_| None,
             )
             .await

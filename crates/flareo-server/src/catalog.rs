@@ -88,7 +88,36 @@ pub struct Publication<'a> {
     pub mail: (String, String),
 }
 
+/// The list's columns.
+const LIST: &str = "slug, name, author, category, license, tag, digest, pull_url, updated_at";
+/// One module's columns: the list's plus the recipe and the submission.
 const SUMMARY: &str = "slug, name, author, category, license, tag, digest, pull_url, updated_at, recipe, submission_id";
+
+type ListRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
+fn summary_from(r: ListRow) -> ModuleSummary {
+    ModuleSummary {
+        slug: r.0,
+        name: r.1,
+        author: r.2,
+        category: r.3,
+        license: r.4,
+        tag: r.5,
+        digest: r.6,
+        pull_url: r.7,
+        updated_at: r.8,
+    }
+}
 
 /// A build history row: submission, tag, status, digest, error, duration, queued, finished.
 type HistoryRow = (
@@ -118,17 +147,7 @@ type Row = (
 
 fn from_row(r: Row) -> ModuleRow {
     ModuleRow {
-        summary: ModuleSummary {
-            slug: r.0,
-            name: r.1,
-            author: r.2,
-            category: r.3,
-            license: r.4,
-            tag: r.5,
-            digest: r.6,
-            pull_url: r.7,
-            updated_at: r.8,
-        },
+        summary: summary_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)),
         recipe: r.9,
         submission_id: r.10,
     }
@@ -151,8 +170,8 @@ impl Db {
                 .replace('_', "\\_");
             format!("%{escaped}%")
         });
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUMMARY} FROM modules WHERE ($1 = '' OR LOWER(slug) LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' \
+        let rows: Vec<ListRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {LIST} FROM modules WHERE ($1 = '' OR LOWER(slug) LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' \
              OR LOWER(author) LIKE $1 ESCAPE '\\') AND ($2 = '' OR category = $2) ORDER BY slug"
         )))
         .bind(pattern.unwrap_or_default())
@@ -160,7 +179,7 @@ impl Db {
         .fetch_all(&self.pool)
         .await
         .map_err(sql("listing modules"))?;
-        Ok(rows.into_iter().map(|r| from_row(r).summary).collect())
+        Ok(rows.into_iter().map(summary_from).collect())
     }
 
     /// One published module.

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+mod support;
+
 use flareo_oci::BlobStore;
 use flareo_server::api::AppState;
 use flareo_server::auth::Role;
@@ -712,100 +714,33 @@ async fn web_publish_form_lints_and_needs_csrf() {
     assert_eq!(catalog.status(), 200);
 }
 
-/// Publishes a module straight through the database API (no build), as a worker would.
-async fn seed_module(db: &Db, slug: &str, name: &str, category: &str) {
-    use flareo_server::catalog::Publication;
-    use flareo_server::queue::BuildOutputs;
-    use flareo_server::submissions::{Decision, NewSubmission};
-    let m = match db.login("seed@x.test", "a-long-password").await.unwrap() {
-        Some(u) => u.id,
-        None => db
-            .create_user_with_password("seed@x.test", "seed", Role::Admin, "a-long-password")
-            .await
-            .unwrap(),
-    };
-    let recipe = format!(
-        "slug: {slug}\nname: {name}\nauthor: Seed Project\ncategory: {category}\nlicense: Apache-2.0\nupstream:\n  source: https://example.test/{slug}\n  ref_pattern: \"v*\"\n  entry: ./Dockerfile\nruntime:\n  ports: [3000]\n  volumes: [\"/data\"]\n  default_env: {{TZ: UTC}}\n  healthcheck: \"wget -q --spider http://localhost:3000/health\"\n"
-    );
-    let id = db
-        .create_submission(
-            &NewSubmission {
-                slug: slug.into(),
-                maintainer_id: m,
-                recipe,
-                dockerfile: GOOD.into(),
-                lint_report: "{}".into(),
-                context_digest: format!("sha256:{}", "0".repeat(64)),
-                tag: "v1.2.3".into(),
-                requires_network: false,
-                network_reason: None,
-            },
-            |_| None,
-        )
-        .await
-        .unwrap();
-    db.review(
-        id,
-        m,
-        &Decision::Approve {
-            network: false,
-            reason: None,
-        },
-    )
-    .await
-    .unwrap();
-    let job = db
-        .claim("seed", std::time::Duration::from_secs(60))
-        .await
-        .unwrap()
-        .unwrap();
-    let digest = format!("sha256:{}", "ab".repeat(32));
-    db.set_status(id, flareo_server::Status::Building, None)
-        .await
-        .unwrap();
-    db.complete_build(
-        job.id,
-        "seed",
-        &BuildOutputs {
-            image_digest: digest.clone(),
-            image_size: 10,
-            log_digest: String::new(),
-            duration_ms: 1500,
-        },
-    )
-    .await
-    .unwrap();
-    db.set_status(id, flareo_server::Status::Scanning, None)
-        .await
-        .unwrap();
-    db.set_status(id, flareo_server::Status::Signing, None)
-        .await
-        .unwrap();
-    let pull = format!("registry.test/{slug}@{digest}");
-    let published = db
-        .publish(&Publication {
-            job_id: job.id,
-            worker: "seed",
-            submission_id: id,
-            name,
-            author: "Seed Project",
-            category,
-            license: "Apache-2.0",
-            digest: &digest,
-            pull_url: &pull,
-            mail: ("published".into(), "body".into()),
-        })
-        .await
-        .unwrap();
-    assert!(published);
-}
-
 #[tokio::test]
 async fn catalog_lists_searches_filters_and_shows_metadata() {
     let s = start().await;
-    seed_module(&s.db, "notes", "Notes", "productivity").await;
-    seed_module(&s.db, "photos", "Photo Library", "media").await;
-    seed_module(&s.db, "tasks", "Task Board", "productivity").await;
+    support::seed_module(
+        &s.db,
+        "notes",
+        "Notes",
+        "productivity",
+        &format!("sha256:{}", "ab".repeat(32)),
+    )
+    .await;
+    support::seed_module(
+        &s.db,
+        "photos",
+        "Photo Library",
+        "media",
+        &format!("sha256:{}", "ab".repeat(32)),
+    )
+    .await;
+    support::seed_module(
+        &s.db,
+        "tasks",
+        "Task Board",
+        "productivity",
+        &format!("sha256:{}", "ab".repeat(32)),
+    )
+    .await;
     let slugs = |v: &Value| -> Vec<String> {
         v["modules"]
             .as_array()
