@@ -9,11 +9,12 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 /// Crates that must stay pure: no async runtime, database, HTTP or processes.
-pub const PURE_CRATES: [&str; 4] = [
+pub const PURE_CRATES: [&str; 5] = [
     "flareo-recipe",
     "flareo-dockerfile",
     "flareo-shell",
     "flareo-lint",
+    "flareo-scan",
 ];
 
 /// Dependencies a pure crate may never reach, directly or transitively.

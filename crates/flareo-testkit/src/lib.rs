@@ -52,3 +52,40 @@ pub fn base_image(which: &str) -> (String, PathBuf) {
     let (name, path) = line.trim().split_once(' ').expect("NAME:TAG PATH");
     (name.to_string(), PathBuf::from(path))
 }
+
+/// The team's shared directory (validators, conformance suites): `FLAREO_SHARED_DIR`,
+/// beside the clone, or `/work/shared`.
+pub fn shared_dir() -> PathBuf {
+    let candidates: Vec<PathBuf> = std::env::var_os("FLAREO_SHARED_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([repo_root().join("../shared"), PathBuf::from("/work/shared")])
+        .collect();
+    candidates
+        .iter()
+        .find(|d| d.join("validators").is_dir())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!("shared directory not found (set FLAREO_SHARED_DIR); looked in {candidates:?}")
+        })
+}
+
+/// Runs one of the shared validators on `file`; Ok when it accepts it, Err with its
+/// output when it does not.
+pub fn validate(validator: &str, file: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(shared_dir().join("validators").join(validator))
+        .arg(file)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run validator {validator}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}

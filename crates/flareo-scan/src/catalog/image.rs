@@ -1,0 +1,104 @@
+//! Cataloging a whole image: the files the catalogers need are picked out of its
+//! layers ([`wanted`]), the OS is identified from `os-release`, and each package
+//! is attributed to the layer that added it (the first layer, after the last one
+//! without it, whose package database lists it at its installed version).
+
+use std::collections::BTreeMap;
+
+use super::{OsRelease, Package, apk, dpkg};
+use crate::layers::ImageFiles;
+
+/// A package with the layer that added it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayeredPackage {
+    /// The package.
+    pub package: Package,
+    /// Index of the layer that added it (0 = base).
+    pub layer: usize,
+}
+
+const DPKG_STATUS: &str = "var/lib/dpkg/status";
+const DPKG_STATUS_D: &str = "var/lib/dpkg/status.d/";
+const APK_INSTALLED: &str = "lib/apk/db/installed";
+
+/// The files catalogers read.
+pub fn wanted(path: &str) -> bool {
+    matches!(
+        path,
+        "etc/os-release" | "usr/lib/os-release" | DPKG_STATUS | APK_INSTALLED
+    ) || path.starts_with(DPKG_STATUS_D)
+        || (path.starts_with("usr/share/doc/")
+            && path.ends_with("/copyright")
+            && path.matches('/').count() == 4)
+}
+
+/// The image's OS, from `etc/os-release` or `usr/lib/os-release`.
+pub fn os_release(files: &ImageFiles) -> Option<OsRelease> {
+    files
+        .text("etc/os-release")
+        .or_else(|| files.text("usr/lib/os-release"))
+        .map(|t| OsRelease::parse(&t))
+}
+
+/// The package databases (path, text) in a set of files.
+fn databases<'a>(files: impl Iterator<Item = (&'a String, &'a Vec<u8>)>) -> Vec<(String, String)> {
+    files
+        .filter(|(p, _)| {
+            p.as_str() == DPKG_STATUS || p.starts_with(DPKG_STATUS_D) || p.as_str() == APK_INSTALLED
+        })
+        .map(|(p, c)| (p.clone(), String::from_utf8_lossy(c).into_owned()))
+        .collect()
+}
+
+fn packages_of(path: &str, text: &str, os: &OsRelease, files: &ImageFiles) -> Vec<Package> {
+    if path == APK_INSTALLED {
+        apk::packages(path, text, os)
+    } else {
+        dpkg::packages(path, text, os, |p| {
+            files.text(&format!("usr/share/doc/{p}/copyright"))
+        })
+    }
+}
+
+/// Every package of the final image, with the layer that added it; sorted by
+/// purl (deterministic).
+pub fn catalog(files: &ImageFiles) -> Vec<LayeredPackage> {
+    let os = os_release(files).unwrap_or_default();
+    // purl → layer that added it, replayed layer by layer over each database file.
+    let mut added: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut current: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (layer, written) in files.written.iter().enumerate() {
+        for (path, text) in databases(written.iter()) {
+            let now: Vec<String> = packages_of(&path, &text, &os, files)
+                .into_iter()
+                .map(|p| p.purl)
+                .collect();
+            if let Some(before) = current.get(&path) {
+                for gone in before.iter().filter(|p| !now.contains(p)) {
+                    added.remove(&(path.clone(), gone.clone()));
+                }
+            }
+            for purl in &now {
+                added.entry((path.clone(), purl.clone())).or_insert(layer);
+            }
+            current.insert(path, now);
+        }
+    }
+    let mut out: Vec<LayeredPackage> = databases(files.files.iter().map(|(p, (_, c))| (p, c)))
+        .into_iter()
+        .flat_map(|(path, text)| {
+            let added = &added;
+            packages_of(&path, &text, &os, files)
+                .into_iter()
+                .map(move |package| {
+                    let layer = added
+                        .get(&(path.clone(), package.purl.clone()))
+                        .copied()
+                        .unwrap_or(0);
+                    LayeredPackage { package, layer }
+                })
+        })
+        .collect();
+    out.sort_by(|a, b| a.package.purl.cmp(&b.package.purl));
+    out
+}
