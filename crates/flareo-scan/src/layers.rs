@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use crate::secrets::SecretFinding;
+
 /// Largest file kept (package databases and manifests are far smaller).
 pub const MAX_FILE: u64 = 64 << 20;
 
@@ -74,7 +76,31 @@ pub fn apply_layers(
     layers: &[&[u8]],
     wanted: impl Fn(&str) -> bool,
 ) -> Result<ImageFiles, LayerError> {
+    walk(layers, wanted, false).map(|(files, _)| files)
+}
+
+/// Scans every regular file of every layer for baked-in secrets (a secret a later
+/// layer deletes is still in the image). Returns each finding with its layer index.
+pub fn scan_secrets(layers: &[&[u8]]) -> Result<Vec<(usize, SecretFinding)>, LayerError> {
+    walk(layers, |_| false, true).map(|(_, secrets)| secrets)
+}
+
+/// Both in one pass over the layers (each layer decompressed once): the wanted
+/// files of the final image, and the secrets of every layer.
+pub fn scan_image(
+    layers: &[&[u8]],
+    wanted: impl Fn(&str) -> bool,
+) -> Result<(ImageFiles, Vec<(usize, SecretFinding)>), LayerError> {
+    walk(layers, wanted, true)
+}
+
+fn walk(
+    layers: &[&[u8]],
+    wanted: impl Fn(&str) -> bool,
+    secrets: bool,
+) -> Result<(ImageFiles, Vec<(usize, SecretFinding)>), LayerError> {
     let mut image = ImageFiles::default();
+    let mut found = Vec::new();
     for (index, bytes) in layers.iter().enumerate() {
         let corrupt = |reason: String| LayerError::Corrupt {
             layer: index,
@@ -86,6 +112,7 @@ pub fn apply_layers(
         let mut opaque = Vec::new();
         let mut written: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         let mut links = Vec::new();
+        let mut buf = Vec::new();
         for entry in archive.entries().map_err(|e| corrupt(e.to_string()))? {
             let mut entry = entry.map_err(|e| corrupt(e.to_string()))?;
             let path = normalise(
@@ -108,23 +135,42 @@ pub fn apply_layers(
                 continue;
             }
             let kind = entry.header().entry_type();
-            if !wanted(&path) {
-                continue;
-            }
-            if kind.is_hard_link() {
+            let keep = wanted(&path);
+            if keep && kind.is_hard_link() {
                 if let Ok(Some(target)) = entry.link_name() {
                     links.push((path, normalise(&target.to_string_lossy())));
                 }
                 continue;
             }
-            if !kind.is_file() || entry.size() > MAX_FILE {
+            if !kind.is_file() {
                 continue;
             }
-            let mut content = Vec::with_capacity(entry.size() as usize);
-            entry
-                .read_to_end(&mut content)
+            let scan = secrets && !crate::secrets::is_skipped_path(&path);
+            let keep = keep && entry.size() <= MAX_FILE;
+            if !keep && !scan {
+                continue;
+            }
+            let limit = if keep {
+                MAX_FILE
+            } else {
+                crate::secrets::MAX_SCAN_BYTES as u64
+            };
+            buf.clear();
+            (&mut entry)
+                .take(limit)
+                .read_to_end(&mut buf)
                 .map_err(|e| corrupt(format!("{path}: {e}")))?;
-            written.insert(path, content);
+            if scan {
+                let head = &buf[..buf.len().min(crate::secrets::MAX_SCAN_BYTES)];
+                found.extend(
+                    crate::secrets::scan_file(&path, head)
+                        .into_iter()
+                        .map(|f| (index, f)),
+                );
+            }
+            if keep {
+                written.insert(path, buf.clone());
+            }
         }
         for (path, target) in links {
             if let Some(c) = written.get(&target).cloned() {
@@ -144,53 +190,7 @@ pub fn apply_layers(
         }
         image.written.push(written);
     }
-    Ok(image)
-}
-
-/// Scans every regular file of every layer for baked-in secrets (a secret a later
-/// layer deletes is still in the image). Returns each finding with its layer index.
-pub fn scan_secrets(
-    layers: &[&[u8]],
-) -> Result<Vec<(usize, crate::secrets::SecretFinding)>, LayerError> {
-    let mut out = Vec::new();
-    for (index, bytes) in layers.iter().enumerate() {
-        let corrupt = |reason: String| LayerError::Corrupt {
-            layer: index,
-            reason,
-        };
-        let mut archive = tar::Archive::new(decompressed(bytes).map_err(corrupt)?);
-        for entry in archive.entries().map_err(|e| corrupt(e.to_string()))? {
-            let entry = entry.map_err(|e| corrupt(e.to_string()))?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            let path = normalise(
-                &entry
-                    .path()
-                    .map_err(|e| corrupt(e.to_string()))?
-                    .to_string_lossy(),
-            );
-            if path
-                .rsplit('/')
-                .next()
-                .is_some_and(|n| n.starts_with(".wh."))
-                || crate::secrets::is_skipped_path(&path)
-            {
-                continue;
-            }
-            let mut content = Vec::new();
-            entry
-                .take(crate::secrets::MAX_SCAN_BYTES as u64)
-                .read_to_end(&mut content)
-                .map_err(|e| corrupt(format!("{path}: {e}")))?;
-            out.extend(
-                crate::secrets::scan_file(&path, &content)
-                    .into_iter()
-                    .map(|f| (index, f)),
-            );
-        }
-    }
-    Ok(out)
+    Ok((image, found))
 }
 
 #[cfg(test)]
