@@ -4,6 +4,7 @@
 //! catalog; people, tokens and sessions; mail from an outbox; the JSON API with its
 //! OpenAPI document; and the web pages. See DESIGN.md, "The pipeline".
 
+pub mod advisories;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -3,9 +3,10 @@
 //! worker killed at any point is resumed by another from the last completed step.
 //!
 //! Steps: `build` (buildah, image into the blob store, log streamed to the
-//! database), `scan` and `sign` (pass-through until the scanner and signer exist:
-//! the status records that the image was not scanned or signed), then `publish`
-//! (module row, status and mail in one transaction).
+//! database), `scan` (packages cataloged per layer, matched against the advisory
+//! database, CRITICAL/HIGH rejects), `sign` (pass-through until the signer exists:
+//! the status records that the image was not signed), then `publish` (module row,
+//! status and mail in one transaction).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -172,14 +173,18 @@ impl Worker {
         }
         if step == "build" {
             self.db
-                .set_status(
-                    sub.id,
-                    Status::Scanning,
-                    Some("no scanner on this instance yet: the image was not scanned"),
-                )
+                .set_status(sub.id, Status::Scanning, Some(&self.id))
                 .await?;
-            if !self.db.complete_step(job.id, &self.id, "scan").await? {
-                return Ok(());
+            match self.scan(job, &sub).await? {
+                Ok(summary) => {
+                    self.db
+                        .append_log(sub.id, std::slice::from_ref(&summary))
+                        .await?;
+                    if !self.db.complete_step(job.id, &self.id, "scan").await? {
+                        return Ok(());
+                    }
+                }
+                Err(error) => return self.fail(job, &sub.slug, &error).await,
             }
             step = "scan".into();
         }
@@ -245,6 +250,106 @@ impl Worker {
                     .await?;
                 Err(e.to_string())
             }
+        })
+    }
+
+    /// Catalogs the built image's packages layer by layer, matches them against
+    /// the advisory database and applies the CRITICAL/HIGH gate. The report (OS,
+    /// packages with their layers, findings) is stored as a blob. `Ok(Err(message))`
+    /// rejects the build.
+    async fn scan(
+        &self,
+        job: &Job,
+        sub: &crate::Submission,
+    ) -> Result<Result<String, String>, WorkerError> {
+        let outputs = self
+            .db
+            .build_outputs(job.id)
+            .await?
+            .ok_or_else(|| DbError::Conflict(format!("job {} has no image to scan", job.id)))?;
+        let digest: Digest = match outputs.image_digest.parse() {
+            Ok(d) => d,
+            Err(e) => {
+                return Ok(Err(format!(
+                    "image digest {:?}: {e:?}",
+                    outputs.image_digest
+                )));
+            }
+        };
+        let manifest: serde_json::Value =
+            match serde_json::from_slice(&self.store.get(&digest).await?) {
+                Ok(m) => m,
+                Err(e) => return Ok(Err(format!("image manifest {digest}: {e}"))),
+            };
+        let mut layers = Vec::new();
+        let mut layer_digests = Vec::new();
+        for layer in manifest["layers"].as_array().into_iter().flatten() {
+            let Some(Ok(d)) = layer["digest"].as_str().map(str::parse::<Digest>) else {
+                return Ok(Err(format!(
+                    "image manifest {digest}: a layer without a digest"
+                )));
+            };
+            layers.push(self.store.get(&d).await?);
+            layer_digests.push(d.to_string());
+        }
+        let (slug, tag, image_digest) = (sub.slug.clone(), sub.tag.clone(), digest.to_string());
+        let advisories = self.db.advisories().await?;
+        let scanned = tokio::task::spawn_blocking(move || {
+            let refs: Vec<&[u8]> = layers.iter().map(|l| l.as_ref()).collect();
+            let (files, secrets) =
+                flareo_scan::layers::scan_image(&refs, flareo_scan::catalog::image::wanted)
+                    .map_err(|e| e.to_string())?;
+            let os = flareo_scan::catalog::image::os_release(&files).unwrap_or_default();
+            let packages = flareo_scan::catalog::image::catalog(&files);
+            let index = flareo_scan::matcher::AdvisoryIndex::new(&advisories);
+            let findings = flareo_scan::matcher::match_packages(&index, &packages, &os);
+            let report = serde_json::json!({
+                "os": {"id": os.id, "version_id": os.version_id, "pretty_name": os.pretty_name},
+                "packages": packages.iter().map(|p| serde_json::json!({
+                    "name": p.package.name, "version": p.package.version, "purl": p.package.purl,
+                    "licenses": p.package.licenses, "location": p.package.location, "layer": p.layer,
+                })).collect::<Vec<_>>(),
+                "advisories": index.len(),
+                "findings": findings,
+                "secrets": secrets.iter().map(|(layer, f)| serde_json::json!({
+                    "layer": layer_digests.get(*layer), "finding": f,
+                })).collect::<Vec<_>>(),
+            });
+            let gate = match secrets.first() {
+                Some((layer, finding)) => Err(format!(
+                    "secret baked into the image: {finding} in layer {}{}",
+                    layer_digests.get(*layer).map_or("?", String::as_str),
+                    if secrets.len() > 1 { format!(" (and {} more)", secrets.len() - 1) } else { String::new() }
+                )),
+                None => flareo_scan::matcher::gate(&findings),
+            };
+            let image = flareo_scan::sbom::ImageInfo {
+                name: &slug,
+                digest: &image_digest,
+                tag: &tag,
+                layers: &layer_digests,
+            };
+            let sbom = flareo_scan::sbom::cyclonedx(&image, &os, &packages);
+            Ok::<_, String>((report, sbom, packages.len(), findings.len(), gate))
+        })
+        .await
+        .map_err(|e| WorkerError::Io("scanning", std::io::Error::other(e)))?;
+        let (report, sbom, packages, findings, gate) = match scanned {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(format!("scan failed: {e}"))),
+        };
+        let report_digest = self.store.put(report.to_string().into()).await?;
+        let sbom_digest = self
+            .store
+            .put(serde_json::to_vec_pretty(&sbom).unwrap_or_default().into())
+            .await?;
+        let summary = format!(
+            "scanned: {packages} packages, {findings} findings against {} advisories (report {report_digest}, CycloneDX SBOM {sbom_digest})",
+            report["advisories"]
+        );
+        Ok(match gate {
+            Ok(()) => Ok(summary),
+            Err(message) => Err(message),
         })
     }
 

@@ -42,6 +42,8 @@ enum Command {
     Modules(commands::modules::ModulesArgs),
     /// Users (administrators): add, list.
     Users(commands::users::UsersArgs),
+    /// The OSV advisory database: import a directory or zip, show its status.
+    Advisories(commands::advisories::AdvisoriesArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Review(args) => commands::review::run(&args),
         Command::Modules(args) => commands::modules::run(&args),
         Command::Users(args) => commands::users::run(&args),
+        Command::Advisories(args) => commands::advisories::run(&args),
     };
     match result {
         Ok(code) => code,

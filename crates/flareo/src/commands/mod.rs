@@ -1,5 +1,6 @@
 //! One module per subcommand, plus what several share.
 
+pub mod advisories;
 pub mod base;
 pub mod build;
 pub mod client;
