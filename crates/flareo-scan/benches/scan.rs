@@ -6,8 +6,6 @@
 //!
 //! `cargo bench -p flareo-scan --bench scan`
 
-use std::collections::BTreeMap;
-use std::io::Read;
 use std::time::Instant;
 
 use flareo_scan::catalog::image::{LayeredPackage, catalog, wanted};
@@ -15,36 +13,6 @@ use flareo_scan::catalog::{OsRelease, Package};
 use flareo_scan::layers::scan_image;
 use flareo_scan::matcher::{AdvisoryIndex, match_packages};
 use flareo_scan::version::Ecosystem;
-
-fn oci_layers(archive: &[u8]) -> Vec<Vec<u8>> {
-    let mut blobs = BTreeMap::new();
-    let mut index = Vec::new();
-    for entry in tar::Archive::new(archive).entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let path = entry
-            .path()
-            .unwrap()
-            .to_string_lossy()
-            .trim_start_matches("./")
-            .to_string();
-        let mut content = Vec::new();
-        entry.read_to_end(&mut content).unwrap();
-        if path == "index.json" {
-            index = content;
-        } else if let Some(hex) = path.strip_prefix("blobs/sha256/") {
-            blobs.insert(format!("sha256:{hex}"), content);
-        }
-    }
-    let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&blobs[index["manifests"][0]["digest"].as_str().unwrap()]).unwrap();
-    manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| blobs[l["digest"].as_str().unwrap()].clone())
-        .collect()
-}
 
 /// The floor: gunzip and read every byte of every entry.
 fn read_only(layers: &[&[u8]]) -> u64 {
@@ -70,7 +38,7 @@ fn main() {
         return;
     }
     let (_, file) = flareo_testkit::base_image("debian");
-    let layers = oci_layers(&std::fs::read(file).unwrap());
+    let layers = flareo_testkit::oci_archive_layers(&file);
     let refs: Vec<&[u8]> = layers.iter().map(Vec::as_slice).collect();
     let (mut floor, mut ours) = (Vec::new(), Vec::new());
     let mut bytes = 0;

@@ -2,42 +2,13 @@
 //! offline (mmdebstrap), read from its OCI archive, plus a layer on top that
 //! removes one package and adds another.
 
-use std::collections::BTreeMap;
-use std::io::Read;
-
 use flareo_scan::catalog::image::{catalog, wanted};
 use flareo_scan::layers::apply_layers;
-
-/// The layers of an OCI archive (base first).
-fn oci_layers(archive: &[u8]) -> Vec<Vec<u8>> {
-    let mut blobs = BTreeMap::new();
-    let mut index = Vec::new();
-    for entry in tar::Archive::new(archive).entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let path = entry.path().unwrap().to_string_lossy().into_owned();
-        let mut content = Vec::new();
-        entry.read_to_end(&mut content).unwrap();
-        if path.trim_start_matches("./") == "index.json" {
-            index = content;
-        } else if let Some(hex) = path.trim_start_matches("./").strip_prefix("blobs/sha256/") {
-            blobs.insert(format!("sha256:{hex}"), content);
-        }
-    }
-    let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&blobs[index["manifests"][0]["digest"].as_str().unwrap()]).unwrap();
-    manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| blobs[l["digest"].as_str().unwrap()].clone())
-        .collect()
-}
 
 #[test]
 fn debian_packages_with_their_layers() {
     let (_, file) = flareo_testkit::base_image("debian");
-    let layers = oci_layers(&std::fs::read(file).unwrap());
+    let layers = flareo_testkit::oci_archive_layers(&file);
     let mut refs: Vec<&[u8]> = layers.iter().map(Vec::as_slice).collect();
     let base = apply_layers(&refs, wanted).unwrap();
     let status = base.text("var/lib/dpkg/status").unwrap();

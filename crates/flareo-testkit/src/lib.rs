@@ -89,3 +89,41 @@ pub fn validate(validator: &str, file: &Path, args: &[&str]) -> Result<String, S
         Err(text)
     }
 }
+
+/// The layers (base first) of the first image in an OCI archive (`oci-archive:`
+/// tar), as stored: compressed blobs.
+pub fn oci_archive_layers(archive: &Path) -> Vec<Vec<u8>> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(archive).unwrap_or_else(|e| panic!("{}: {e}", archive.display()));
+    let mut blobs = std::collections::BTreeMap::new();
+    let mut index = Vec::new();
+    for entry in tar::Archive::new(file).entries().expect("an OCI archive") {
+        let mut entry = entry.expect("archive entry");
+        let path = entry
+            .path()
+            .expect("entry path")
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_string();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).expect("read entry");
+        if path == "index.json" {
+            index = content;
+        } else if let Some(hex) = path.strip_prefix("blobs/sha256/") {
+            blobs.insert(format!("sha256:{hex}"), content);
+        }
+    }
+    let index: serde_json::Value = serde_json::from_slice(&index).expect("index.json");
+    let manifest = index["manifests"][0]["digest"]
+        .as_str()
+        .expect("a manifest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&blobs[manifest]).expect("manifest JSON");
+    manifest["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .map(|l| blobs[l["digest"].as_str().expect("layer digest")].clone())
+        .collect()
+}

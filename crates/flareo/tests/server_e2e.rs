@@ -370,15 +370,25 @@ fn sqlite_embedded_worker_publish_review_build_mail() {
     // A secret baked into a layer fails the scan, naming file and layer, not the secret.
     let leaky = module(inst.dir.path(), "leaky", 0);
     let secret = "Zq8vR3kW9pLm2XcT7bN4yHd6Fs1GjA5eKu0oQiVw";
-    std::fs::write(leaky.join("site/app.conf"), format!("aws_secret_access_key = {secret}\n")).unwrap();
+    std::fs::write(
+        leaky.join("site/app.conf"),
+        format!("aws_secret_access_key = {secret}\n"),
+    )
+    .unwrap();
     let bad = inst.publish(&leaky);
     inst.approve(bad);
     let (v, log) = inst.follow(bad);
     assert_eq!(v["status"], "failed", "{v}\n{log}");
     let error = v["error"].as_str().unwrap();
-    assert!(error.starts_with("secret baked into the image: srv/www/app.conf:1: SEC003"), "{error}");
+    assert!(
+        error.starts_with("secret baked into the image: srv/www/app.conf:1: SEC003"),
+        "{error}"
+    );
     assert!(error.contains("in layer sha256:"), "{error}");
-    assert!(!format!("{v}{log}").contains(secret), "the secret itself never appears");
+    assert!(
+        !format!("{v}{log}").contains(secret),
+        "the secret itself never appears"
+    );
 
     // The server killed hard mid-build, then restarted: the build completes.
     let slow = module(inst.dir.path(), "slow", 12);
@@ -405,7 +415,10 @@ fn sqlite_embedded_worker_publish_review_build_mail() {
     let (v, log) = inst.follow(id);
     assert_published(&inst, id, "slow", &smtp, &log, &v);
     assert!(log.contains("attempt 2"), "{log}");
-    assert!(log.contains("scanned: 0 packages, 0 findings against 0 advisories"), "{log}");
+    assert!(
+        log.contains("scanned: 0 packages, 0 findings against 0 advisories"),
+        "{log}"
+    );
 
     let metrics = reqwest::blocking::get(format!("{}/metrics", inst.url))
         .unwrap()
