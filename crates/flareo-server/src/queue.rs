@@ -166,6 +166,45 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Records the scan step's blobs and marks it completed; false when the job is
+    /// no longer `worker`'s.
+    pub async fn complete_scan(
+        &self,
+        job: i64,
+        worker: &str,
+        scan_digest: &str,
+        sbom_digest: &str,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET step = 'scan', scan_digest = $1, sbom_digest = $2 \
+             WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
+        )
+        .bind(scan_digest)
+        .bind(sbom_digest)
+        .bind(job)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(sql("recording a scan"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The scan report and SBOM digests of a submission's latest scanned build.
+    pub async fn scan_results(
+        &self,
+        submission_id: i64,
+    ) -> Result<Option<(String, String)>, DbError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT scan_digest, sbom_digest FROM jobs WHERE submission_id = $1 \
+             AND scan_digest IS NOT NULL AND sbom_digest IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(submission_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(sql("reading scan results"))?;
+        Ok(row)
+    }
+
     /// The build step's outputs, once it completed.
     pub async fn build_outputs(&self, job: i64) -> Result<Option<BuildOutputs>, DbError> {
         let row: Option<OutputsRow> = sqlx::query_as(

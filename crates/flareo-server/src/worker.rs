@@ -176,11 +176,15 @@ impl Worker {
                 .set_status(sub.id, Status::Scanning, Some(&self.id))
                 .await?;
             match self.scan(job, &sub).await? {
-                Ok(summary) => {
+                Ok((summary, scan_digest, sbom_digest)) => {
                     self.db
                         .append_log(sub.id, std::slice::from_ref(&summary))
                         .await?;
-                    if !self.db.complete_step(job.id, &self.id, "scan").await? {
+                    if !self
+                        .db
+                        .complete_scan(job.id, &self.id, &scan_digest, &sbom_digest)
+                        .await?
+                    {
                         return Ok(());
                     }
                 }
@@ -261,7 +265,7 @@ impl Worker {
         &self,
         job: &Job,
         sub: &crate::Submission,
-    ) -> Result<Result<String, String>, WorkerError> {
+    ) -> Result<Result<(String, String, String), String>, WorkerError> {
         let outputs = self
             .db
             .build_outputs(job.id)
@@ -348,7 +352,7 @@ impl Worker {
             report["advisories"]
         );
         Ok(match gate {
-            Ok(()) => Ok(summary),
+            Ok(()) => Ok((summary, report_digest.to_string(), sbom_digest.to_string())),
             Err(message) => Err(message),
         })
     }

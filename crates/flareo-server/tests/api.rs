@@ -168,6 +168,13 @@ async fn authorization_matrix() {
     let table: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
         (Method::GET, p("/api/v1/modules"), None, [200; 5]),
         (Method::GET, p("/api/v1/modules/alpha"), None, [404; 5]),
+        (Method::GET, p("/api/v1/modules/alpha/sbom"), None, [404; 5]),
+        (
+            Method::GET,
+            p("/api/v1/modules/alpha/vulnerabilities"),
+            None,
+            [404; 5],
+        ),
         (Method::GET, p("/healthz"), None, [200; 5]),
         (Method::GET, p("/metrics"), None, [200; 5]),
         (Method::GET, p("/api/v1/openapi.json"), None, [200; 5]),
@@ -598,6 +605,8 @@ async fn openapi_documents_every_route() {
     for p in [
         "/api/v1/modules",
         "/api/v1/modules/{slug}",
+        "/api/v1/modules/{slug}/sbom",
+        "/api/v1/modules/{slug}/vulnerabilities",
         "/api/v1/submissions",
         "/api/v1/submissions/{id}",
         "/api/v1/submissions/{id}/log",

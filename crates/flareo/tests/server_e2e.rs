@@ -281,6 +281,29 @@ fn assert_published(inst: &Instance, id: i64, slug: &str, smtp: &Smtp, log: &str
             .any(|m| m.contains("maint@example.test") && m.contains(pull)),
         "{mails:?}"
     );
+    // The scan's SBOM and report are served, and the SBOM passes the CycloneDX schema.
+    let sbom = reqwest::blocking::get(format!("{}/api/v1/modules/{slug}/sbom", inst.url)).unwrap();
+    assert_eq!(sbom.status(), 200);
+    assert!(
+        sbom.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/vnd.cyclonedx+json")
+    );
+    let sbom: Value = sbom.json().unwrap();
+    assert_eq!(sbom["metadata"]["component"]["version"], digest);
+    let file = inst.dir.path().join(format!("{slug}.cdx.json"));
+    std::fs::write(&file, serde_json::to_vec(&sbom).unwrap()).unwrap();
+    if let Err(out) =
+        flareo_testkit::validate("validate-cyclonedx", &file, &["--spec-version", "1.6"])
+    {
+        panic!("SBOM of {slug} rejected:\n{out}");
+    }
+    let report = inst.get(&format!("/api/v1/modules/{slug}/vulnerabilities"));
+    assert!(
+        report["findings"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
     let statuses: Vec<&str> = v["events"]
         .as_array()
         .unwrap()

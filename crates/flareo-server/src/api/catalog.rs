@@ -115,3 +115,57 @@ pub async fn module_detail(state: &AppState, slug: &str) -> Result<ModuleDetail,
         builds,
     })
 }
+
+/// The blob a module's latest scan stored (`scan` report or `sbom`), parsed.
+async fn scan_blob(
+    state: &AppState,
+    slug: &str,
+    which: usize,
+) -> Result<serde_json::Value, ApiError> {
+    let row = state.db.module(slug).await?;
+    let Some(results) = state.db.scan_results(row.submission_id).await? else {
+        return Err(ApiError::not_found(format!(
+            "module {slug} has no scan results"
+        )));
+    };
+    let digest = if which == 0 { results.0 } else { results.1 };
+    let digest: flareo_oci::Digest = digest
+        .parse()
+        .map_err(|e| ApiError::internal(&format!("stored digest {digest:?}: {e:?}")))?;
+    let bytes = state.store.get(&digest).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(&e))
+}
+
+/// The module's CycloneDX 1.6 SBOM (packages per layer).
+#[utoipa::path(get, path = "/api/v1/modules/{slug}/sbom", tag = "catalog",
+    params(("slug" = String, Path, description = "module slug")),
+    responses((status = 200, description = "CycloneDX 1.6 JSON", content_type = "application/vnd.cyclonedx+json"),
+        (status = 404, body = super::ErrorBody)))]
+pub async fn get_sbom(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let sbom = scan_blob(&state, &slug, 1).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/vnd.cyclonedx+json; version=1.6",
+        )],
+        Json(sbom),
+    )
+        .into_response())
+}
+
+/// The module's scan: OS, packages with their layers, findings (with advisories,
+/// severity and fixed version) and secrets.
+#[utoipa::path(get, path = "/api/v1/modules/{slug}/vulnerabilities", tag = "catalog",
+    params(("slug" = String, Path, description = "module slug")),
+    responses((status = 200, description = "scan report", content_type = "application/json"),
+        (status = 404, body = super::ErrorBody)))]
+pub async fn get_vulnerabilities(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(scan_blob(&state, &slug, 0).await?))
+}

@@ -269,6 +269,11 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/modules", get(catalog::list_modules))
         .route("/api/v1/modules/{slug}", get(catalog::get_module))
+        .route("/api/v1/modules/{slug}/sbom", get(catalog::get_sbom))
+        .route(
+            "/api/v1/modules/{slug}/vulnerabilities",
+            get(catalog::get_vulnerabilities),
+        )
         .route(
             "/api/v1/submissions",
             get(submissions::list_submissions).post(submissions::create_submission),
