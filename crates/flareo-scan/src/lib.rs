@@ -13,3 +13,4 @@ pub mod sbom;
 pub mod secrets;
 pub mod severity;
 pub mod version;
+pub mod vex;
