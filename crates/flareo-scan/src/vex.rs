@@ -108,14 +108,22 @@ impl VexStatement {
         }
     }
 
-    /// Whether this statement is about `finding` in `product`: same product, the
+    /// Whether this statement is about `finding` in `product`: same product (any
+    /// version when the statement's product has none), the
     /// vulnerability is the finding's id, one of its advisories or aliases, and the
     /// subcomponent (when given) is the finding's package (purl compared without
     /// qualifiers).
     pub fn applies_to(&self, product: &str, finding: &ImageFinding) -> bool {
         let base = |p: &str| p.split(['?', '#']).next().unwrap_or(p).to_string();
+        let unversioned = |p: &str| base(p).split('@').next().unwrap_or_default().to_string();
+        // A product without a version (`pkg:oci/hello`) covers every build of the image.
+        let same_product = if base(&self.product).contains('@') {
+            base(&self.product) == base(product)
+        } else {
+            unversioned(&self.product) == unversioned(product)
+        };
         let f = &finding.finding;
-        base(&self.product) == base(product)
+        same_product
             && (f.id == self.vulnerability
                 || f.advisories.contains(&self.vulnerability)
                 || f.aliases.contains(&self.vulnerability))

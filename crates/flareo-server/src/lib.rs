@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod queue;
 pub mod session_store;
 pub mod submissions;
+pub mod vex;
 pub mod web;
 pub mod worker;
 

@@ -13,6 +13,7 @@ use crate::api;
     paths(
         api::catalog::list_modules, api::catalog::get_module,
         api::catalog::get_sbom, api::catalog::get_vulnerabilities,
+        api::catalog::get_vex, api::catalog::add_vex,
         api::submissions::create_submission, api::submissions::list_submissions,
         api::submissions::get_submission, api::submissions::get_log,
         api::review::queue, api::review::detail, api::review::approve, api::review::reject,

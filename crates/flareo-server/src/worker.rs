@@ -298,6 +298,7 @@ impl Worker {
         }
         let (slug, tag, image_digest) = (sub.slug.clone(), sub.tag.clone(), digest.to_string());
         let advisories = self.db.advisories().await?;
+        let statements = self.db.vex_statements(&sub.slug).await?;
         let scanned = tokio::task::spawn_blocking(move || {
             let refs: Vec<&[u8]> = layers.iter().map(|l| l.as_ref()).collect();
             let (files, secrets) =
@@ -307,6 +308,15 @@ impl Worker {
             let packages = flareo_scan::catalog::image::catalog(&files);
             let index = flareo_scan::matcher::AdvisoryIndex::new(&advisories);
             let findings = flareo_scan::matcher::match_packages(&index, &packages, &os);
+            // Reviewers' VEX: not_affected / fixed statements suppress a finding for this
+            // product; suppressed findings stay in the report, marked.
+            let product = flareo_scan::catalog::purl::purl("oci", None, &slug, &image_digest, &[]);
+            let effective = flareo_scan::vex::apply(&product, findings, &statements);
+            let findings: Vec<_> = effective
+                .iter()
+                .filter(|f| f.suppressed_by.is_none())
+                .map(|f| f.finding.clone())
+                .collect();
             let report = serde_json::json!({
                 "os": {"id": os.id, "version_id": os.version_id, "pretty_name": os.pretty_name},
                 "packages": packages.iter().map(|p| serde_json::json!({
@@ -314,7 +324,7 @@ impl Worker {
                     "licenses": p.package.licenses, "location": p.package.location, "layer": p.layer,
                 })).collect::<Vec<_>>(),
                 "advisories": index.len(),
-                "findings": findings,
+                "findings": effective,
                 "secrets": secrets.iter().map(|(layer, f)| serde_json::json!({
                     "layer": layer_digests.get(*layer), "finding": f,
                 })).collect::<Vec<_>>(),

@@ -607,6 +607,7 @@ async fn openapi_documents_every_route() {
         "/api/v1/modules/{slug}",
         "/api/v1/modules/{slug}/sbom",
         "/api/v1/modules/{slug}/vulnerabilities",
+        "/api/v1/modules/{slug}/vex",
         "/api/v1/submissions",
         "/api/v1/submissions/{id}",
         "/api/v1/submissions/{id}/log",
@@ -844,4 +845,92 @@ async fn healthz_reports_a_missing_blob_store() {
     assert_eq!(st, 503, "{v}");
     assert_eq!(v["blob_store"], "unavailable");
     assert_eq!(v["database"], "ok");
+}
+
+#[tokio::test]
+async fn reviewers_write_vex_and_the_document_validates() {
+    let s = start().await;
+    support::seed_module(
+        &s.db,
+        "notes",
+        "Notes",
+        "productivity",
+        &format!("sha256:{}", "cd".repeat(32)),
+    )
+    .await;
+    let m = s.user("m@x.test", Role::Maintainer).await;
+    let rev = s.user("rev@x.test", Role::Reviewer).await;
+    let statement = json!({
+        "vulnerability": "CVE-2099-0001",
+        "status": "not_affected",
+        "justification": "vulnerable_code_not_in_execute_path",
+        "subcomponent": "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1"
+    });
+    let (st, v) = s
+        .call(
+            Some(&m),
+            Method::POST,
+            "/api/v1/modules/notes/vex",
+            Some(statement.clone()),
+        )
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "a maintainer cannot write VEX"
+    );
+    let (st, v) = s
+        .call(
+            None,
+            Method::POST,
+            "/api/v1/modules/notes/vex",
+            Some(statement.clone()),
+        )
+        .await;
+    assert_eq!(st, 401, "{v}");
+    let (st, v) = s
+        .call(
+            Some(&rev),
+            Method::POST,
+            "/api/v1/modules/notes/vex",
+            Some(json!({"vulnerability": "CVE-1", "status": "not_affected"})),
+        )
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["error"]["code"].as_str()),
+        (422, Some("invalid_vex")),
+        "{v}"
+    );
+    let (st, v) = s
+        .call(
+            Some(&rev),
+            Method::POST,
+            "/api/v1/modules/notes/vex",
+            Some(statement),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = s
+        .call(
+            Some(&rev),
+            Method::POST,
+            "/api/v1/modules/notes/vex",
+            Some(json!({"vulnerability": "CVE-2099-0001", "status": "under_investigation"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let (st, doc) = s
+        .call(None, Method::GET, "/api/v1/modules/notes/vex", None)
+        .await;
+    assert_eq!(st, 200);
+    let statements = doc["statements"].as_array().unwrap();
+    assert_eq!(statements.len(), 2, "appended, never overwritten: {doc}");
+    assert_eq!(doc["version"], 2);
+    assert_eq!(statements[0]["products"][0]["@id"], "pkg:oci/notes");
+    assert_eq!(statements[0]["status"], "not_affected");
+    let file = s._dir.path().join("vex.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    if let Err(out) = flareo_testkit::validate("validate-openvex", &file, &["--strict-context"]) {
+        panic!("validate-openvex rejected the served document:\n{out}\n{doc:#}");
+    }
 }

@@ -42,6 +42,8 @@ enum Command {
     Modules(commands::modules::ModulesArgs),
     /// Users (administrators): add, list.
     Users(commands::users::UsersArgs),
+    /// VEX statements (reviewers): add one, show a module's OpenVEX document.
+    Vex(commands::vex::VexArgs),
     /// The OSV advisory database: import a directory or zip, show its status.
     Advisories(commands::advisories::AdvisoriesArgs),
 }
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Review(args) => commands::review::run(&args),
         Command::Modules(args) => commands::modules::run(&args),
         Command::Users(args) => commands::users::run(&args),
+        Command::Vex(args) => commands::vex::run(&args),
         Command::Advisories(args) => commands::advisories::run(&args),
     };
     match result {

@@ -443,6 +443,35 @@ fn sqlite_embedded_worker_publish_review_build_mail() {
         "{log}"
     );
 
+    // A reviewer's VEX statement through the CLI; the served document lists it.
+    let doc = json(
+        inst.cli("reviewer")
+            .args([
+                "vex",
+                "add",
+                "hello",
+                "CVE-2099-0001",
+                "--status",
+                "not_affected",
+                "--justification",
+                "component_not_present",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+        "vex add",
+    );
+    assert_eq!(
+        doc["statements"][0]["vulnerability"]["name"],
+        "CVE-2099-0001"
+    );
+    let refused = inst
+        .cli("maintainer")
+        .args(["vex", "add", "hello", "CVE-2099-0002", "--status", "fixed"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "a maintainer cannot write VEX");
+
     let metrics = reqwest::blocking::get(format!("{}/metrics", inst.url))
         .unwrap()
         .text()

@@ -169,3 +169,87 @@ pub async fn get_vulnerabilities(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(scan_blob(&state, &slug, 0).await?))
 }
+
+/// A reviewer's VEX statement about a module.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVex {
+    /// The vulnerability (CVE or advisory id).
+    pub vulnerability: String,
+    /// `not_affected`, `affected`, `fixed` or `under_investigation`.
+    #[schema(value_type = String)]
+    pub status: flareo_scan::vex::VexStatus,
+    /// Justification (`not_affected`).
+    pub justification: Option<String>,
+    /// Impact statement (`not_affected`).
+    pub impact_statement: Option<String>,
+    /// Action statement (`affected`).
+    pub action_statement: Option<String>,
+    /// The product purl; default `pkg:oci/<slug>` (every build of the module).
+    pub product: Option<String>,
+    /// A subcomponent's purl (the package).
+    pub subcomponent: Option<String>,
+}
+
+/// The module's OpenVEX 0.2.0 document.
+#[utoipa::path(get, path = "/api/v1/modules/{slug}/vex", tag = "catalog",
+    params(("slug" = String, Path, description = "module slug")),
+    responses((status = 200, description = "OpenVEX 0.2.0", content_type = "application/json"),
+        (status = 404, body = super::ErrorBody)))]
+pub async fn get_vex(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.db.module(&slug).await?;
+    let statements = state.db.vex_statements(&slug).await?;
+    let id = format!("{}/api/v1/modules/{slug}/vex", state.config.public_url());
+    Ok(Json(flareo_scan::vex::document(
+        &id,
+        "Flareo reviewers",
+        &statements,
+    )))
+}
+
+/// Adds a VEX statement (reviewers); statements are appended, never overwritten.
+#[utoipa::path(post, path = "/api/v1/modules/{slug}/vex", tag = "review",
+    params(("slug" = String, Path, description = "module slug")), request_body = NewVex,
+    responses((status = 201, description = "the module's OpenVEX document"), (status = 401, body = super::ErrorBody),
+        (status = 403, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn add_vex(
+    State(state): State<AppState>,
+    caller: super::Caller,
+    Path(slug): Path<String>,
+    Json(body): Json<NewVex>,
+) -> Result<(axum::http::StatusCode, Json<serde_json::Value>), ApiError> {
+    let who = caller.require(crate::auth::Scope::Review)?.clone();
+    state.db.module(&slug).await?;
+    let statement = flareo_scan::vex::VexStatement {
+        vulnerability: body.vulnerability,
+        product: body.product.unwrap_or_else(|| format!("pkg:oci/{slug}")),
+        subcomponent: body.subcomponent,
+        status: body.status,
+        justification: body.justification,
+        impact_statement: body.impact_statement,
+        action_statement: body.action_statement,
+        author: who.email.clone(),
+        timestamp: time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default(),
+    };
+    statement.check().map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_vex",
+            e.to_string(),
+        )
+    })?;
+    state.db.add_vex(&slug, who.user_id, &statement).await?;
+    tracing::info!(%slug, vulnerability = %statement.vulnerability, reviewer = who.user_id, "VEX statement added");
+    let (_, Json(doc)) = ((), get_vex(State(state), Path(slug)).await?);
+    Ok((axum::http::StatusCode::CREATED, Json(doc)))
+}

@@ -271,6 +271,10 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/v1/modules/{slug}", get(catalog::get_module))
         .route("/api/v1/modules/{slug}/sbom", get(catalog::get_sbom))
         .route(
+            "/api/v1/modules/{slug}/vex",
+            get(catalog::get_vex).post(catalog::add_vex),
+        )
+        .route(
             "/api/v1/modules/{slug}/vulnerabilities",
             get(catalog::get_vulnerabilities),
         )

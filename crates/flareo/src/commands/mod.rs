@@ -11,6 +11,7 @@ pub mod review;
 pub mod serve;
 pub mod status;
 pub mod users;
+pub mod vex;
 
 use std::path::{Path, PathBuf};
 
