@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{OsRelease, Package, apk, dpkg};
+use super::{OsRelease, Package, apk, dpkg, python};
 use crate::layers::ImageFiles;
 
 /// A package with the layer that added it.
@@ -27,6 +27,7 @@ pub fn wanted(path: &str) -> bool {
         path,
         "etc/os-release" | "usr/lib/os-release" | DPKG_STATUS | APK_INSTALLED
     ) || path.starts_with(DPKG_STATUS_D)
+        || python::is_metadata(path)
         || (path.starts_with("usr/share/doc/")
             && path.ends_with("/copyright")
             && path.matches('/').count() == 4)
@@ -99,6 +100,22 @@ pub fn catalog(files: &ImageFiles) -> Vec<LayeredPackage> {
                 })
         })
         .collect();
-    out.sort_by(|a, b| a.package.purl.cmp(&b.package.purl));
+    // Language packages: one metadata file per package, added by the layer that wrote it.
+    for (path, (layer, content)) in &files.files {
+        if python::is_metadata(path)
+            && let Some(package) = python::package(path, &String::from_utf8_lossy(content))
+        {
+            out.push(LayeredPackage {
+                package,
+                layer: *layer,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        a.package
+            .purl
+            .cmp(&b.package.purl)
+            .then(a.package.location.cmp(&b.package.location))
+    });
     out
 }

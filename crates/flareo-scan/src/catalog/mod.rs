@@ -7,6 +7,7 @@ pub mod dpkg;
 pub mod image;
 pub mod os_release;
 pub mod purl;
+pub mod python;
 
 pub use os_release::OsRelease;
 
