@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{OsRelease, Package, apk, dpkg, python};
+use super::{OsRelease, Package, apk, dpkg, npm, python};
 use crate::layers::ImageFiles;
 
 /// A package with the layer that added it.
@@ -28,6 +28,8 @@ pub fn wanted(path: &str) -> bool {
         "etc/os-release" | "usr/lib/os-release" | DPKG_STATUS | APK_INSTALLED
     ) || path.starts_with(DPKG_STATUS_D)
         || python::is_metadata(path)
+        || npm::is_installed_manifest(path)
+        || npm::is_lock(path)
         || (path.starts_with("usr/share/doc/")
             && path.ends_with("/copyright")
             && path.matches('/').count() == 4)
@@ -101,6 +103,7 @@ pub fn catalog(files: &ImageFiles) -> Vec<LayeredPackage> {
         })
         .collect();
     // Language packages: one metadata file per package, added by the layer that wrote it.
+    let mut npm_installed = std::collections::BTreeSet::new();
     for (path, (layer, content)) in &files.files {
         if python::is_metadata(path)
             && let Some(package) = python::package(path, &String::from_utf8_lossy(content))
@@ -109,6 +112,27 @@ pub fn catalog(files: &ImageFiles) -> Vec<LayeredPackage> {
                 package,
                 layer: *layer,
             });
+        } else if npm::is_installed_manifest(path)
+            && let Some(package) = npm::installed(path, content)
+        {
+            npm_installed.insert(package.purl.clone());
+            out.push(LayeredPackage {
+                package,
+                layer: *layer,
+            });
+        }
+    }
+    // Lock files add what is pinned but not (or not visibly) installed.
+    for (path, (layer, content)) in &files.files {
+        if npm::is_lock(path) {
+            for package in npm::lock(path, content) {
+                if npm_installed.insert(package.purl.clone()) {
+                    out.push(LayeredPackage {
+                        package,
+                        layer: *layer,
+                    });
+                }
+            }
         }
     }
     out.sort_by(|a, b| {

@@ -5,6 +5,7 @@
 pub mod apk;
 pub mod dpkg;
 pub mod image;
+pub mod npm;
 pub mod os_release;
 pub mod purl;
 pub mod python;
