@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::catalog::OsRelease;
 use crate::catalog::image::LayeredPackage;
+use crate::catalog::{OsRelease, Package};
 use crate::osv::{Advisory, Finding, affects, merge_findings, normalise_name};
 use crate::severity::Severity;
 use crate::version::Ecosystem;
@@ -78,6 +78,15 @@ pub struct ImageFinding {
     pub layer: usize,
 }
 
+/// The name and version advisories know a package by: the source package for
+/// Debian and Alpine, the package itself elsewhere.
+pub fn advisory_key(p: &Package) -> (&str, &str) {
+    match (&p.source, p.ecosystem) {
+        (Some((s, v)), Ecosystem::Debian | Ecosystem::Alpine) => (s.as_str(), v.as_str()),
+        _ => (p.name.as_str(), p.version.as_str()),
+    }
+}
+
 /// Every finding for `packages` of an image whose OS is `os`, sorted by
 /// severity (highest first), then id and purl.
 pub fn match_packages(
@@ -89,10 +98,7 @@ pub fn match_packages(
     let mut out = Vec::new();
     for lp in packages {
         let p = &lp.package;
-        let (name, version) = match (&p.source, p.ecosystem) {
-            (Some((s, v)), Ecosystem::Debian | Ecosystem::Alpine) => (s.as_str(), v.as_str()),
-            _ => (p.name.as_str(), p.version.as_str()),
-        };
+        let (name, version) = advisory_key(p);
         let release = matches!(p.ecosystem, Ecosystem::Debian | Ecosystem::Alpine)
             .then_some(release.as_str());
         let matches: Vec<_> = index

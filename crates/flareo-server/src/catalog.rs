@@ -153,6 +153,22 @@ fn from_row(r: Row) -> ModuleRow {
     }
 }
 
+/// The e-mail address of a submission's maintainer, inside a transaction.
+async fn maintainer_email(
+    conn: &mut sqlx::AnyConnection,
+    submission_id: i64,
+) -> Result<String, DbError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT u.email FROM submissions s JOIN users u ON u.id = s.maintainer_id WHERE s.id = $1",
+    )
+    .bind(submission_id)
+    .fetch_optional(conn)
+    .await
+    .map_err(sql("reading a maintainer"))?;
+    row.map(|r| r.0)
+        .ok_or_else(|| DbError::NotFound(format!("submission {submission_id}")))
+}
+
 impl Db {
     /// Published modules, by slug; `query` matches slug, name or author
     /// (case-insensitive substring), `category` filters exactly.
@@ -219,19 +235,6 @@ impl Db {
                 finished_at: r.7,
             })
             .collect())
-    }
-
-    /// The maintainer's e-mail address for a submission.
-    pub async fn maintainer_email(&self, submission_id: i64) -> Result<String, DbError> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT u.email FROM submissions s JOIN users u ON u.id = s.maintainer_id WHERE s.id = $1",
-        )
-        .bind(submission_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(sql("reading a maintainer"))?;
-        row.map(|r| r.0)
-            .ok_or_else(|| DbError::NotFound(format!("submission {submission_id}")))
     }
 
     /// Publishes a built submission: the module row points at it, the submission
@@ -354,13 +357,7 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(sql("recording a status"))?;
-        let (email,): (String,) = sqlx::query_as(
-            "SELECT u.email FROM submissions s JOIN users u ON u.id = s.maintainer_id WHERE s.id = $1",
-        )
-        .bind(submission_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(sql("reading a maintainer"))?;
+        let email = maintainer_email(&mut tx, submission_id).await?;
         crate::mail::queue_mail_in(&mut tx, &email, &mail.0, &mail.1).await?;
         tx.commit().await.map_err(sql("committing a failure"))?;
         Ok(true)

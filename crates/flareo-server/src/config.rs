@@ -203,13 +203,14 @@ impl Config {
         Ok(())
     }
 
-    /// The data directory: configured, or `/var/lib/flareo` for root, or
-    /// `~/.local/share/flareo`.
+    /// The data directory: configured, else [`default_data_dir`], else
+    /// `flareo-data` in the working directory.
     pub fn data_dir(&self) -> PathBuf {
         self.operator
             .data_dir
             .clone()
-            .unwrap_or_else(default_data_dir)
+            .or_else(default_data_dir)
+            .unwrap_or_else(|| PathBuf::from("flareo-data"))
     }
 
     /// The database URL.
@@ -250,22 +251,23 @@ impl Config {
     }
 }
 
-/// Root's default data directory is `/var/lib/flareo` (builds need it traversable
-/// by the mapped uid); other users get `~/.local/share/flareo`.
-pub fn default_data_dir() -> PathBuf {
+/// The default data directory: `/var/lib/flareo` when the effective user is root
+/// (builds need it traversable by the mapped uid), else `$XDG_DATA_HOME/flareo` or
+/// `~/.local/share/flareo`; `None` when neither variable is set.
+pub fn default_data_dir() -> Option<PathBuf> {
     let root = std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
         .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().next().map(|u| u == "0"))
+        .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
         .unwrap_or(false);
     if root {
-        PathBuf::from("/var/lib/flareo")
-    } else {
-        std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".local/share/flareo"))
-            .unwrap_or_else(|| PathBuf::from("flareo-data"))
+        return Some(PathBuf::from("/var/lib/flareo"));
     }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x).join("flareo"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/flareo"))
 }
 
 #[cfg(test)]

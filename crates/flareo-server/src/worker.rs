@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use flareo_build::{BuildRequest, Engine, LogSink, OperatorConfig, Source};
 use flareo_oci::{BlobStore, Digest};
+use flareo_scan::version::Ecosystem;
 use tokio::sync::{mpsc, watch};
 
 use crate::catalog::Publication;
@@ -297,15 +298,37 @@ impl Worker {
             layer_digests.push(d.to_string());
         }
         let (slug, tag, image_digest) = (sub.slug.clone(), sub.tag.clone(), digest.to_string());
-        let advisories = self.db.advisories().await?;
         let statements = self.db.vex_statements(&sub.slug).await?;
-        let scanned = tokio::task::spawn_blocking(move || {
+        // Catalog first (and find secrets), in one pass over the layers.
+        let cataloged = tokio::task::spawn_blocking(move || {
             let refs: Vec<&[u8]> = layers.iter().map(|l| l.as_ref()).collect();
             let (files, secrets) =
                 flareo_scan::layers::scan_image(&refs, flareo_scan::catalog::image::wanted)
                     .map_err(|e| e.to_string())?;
             let os = flareo_scan::catalog::image::os_release(&files).unwrap_or_default();
-            let packages = flareo_scan::catalog::image::catalog(&files);
+            Ok::<_, String>((os, flareo_scan::catalog::image::catalog(&files), secrets))
+        })
+        .await
+        .map_err(|e| WorkerError::Io("scanning", std::io::Error::other(e)))?;
+        let (os, packages, secrets) = match cataloged {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(format!("scan failed: {e}"))),
+        };
+        // Then read only the advisories that name these packages (by source package
+        // for Debian and Alpine, as the matcher looks them up), not the whole database.
+        let mut names: std::collections::BTreeMap<Ecosystem, Vec<String>> = Default::default();
+        for lp in &packages {
+            let (name, _) = flareo_scan::matcher::advisory_key(&lp.package);
+            names
+                .entry(lp.package.ecosystem)
+                .or_default()
+                .push(name.to_string());
+        }
+        let mut advisories = Vec::new();
+        for (ecosystem, names) in &names {
+            advisories.extend(self.db.advisories_for(ecosystem.osv_name(), names).await?);
+        }
+        let scanned = tokio::task::spawn_blocking(move || {
             let index = flareo_scan::matcher::AdvisoryIndex::new(&advisories);
             let findings = flareo_scan::matcher::match_packages(&index, &packages, &os);
             // Reviewers' VEX: not_affected / fixed statements suppress a finding for this
@@ -323,6 +346,7 @@ impl Worker {
                     "name": p.package.name, "version": p.package.version, "purl": p.package.purl,
                     "licenses": p.package.licenses, "location": p.package.location, "layer": p.layer,
                 })).collect::<Vec<_>>(),
+                // Advisories consulted: those naming the image's packages.
                 "advisories": index.len(),
                 "findings": effective,
                 "secrets": secrets.iter().map(|(layer, f)| serde_json::json!({

@@ -49,24 +49,13 @@ impl StateArgs {
         let config = operator_config(self.config.as_deref())?;
         let dir = match (&self.data_dir, &config.data_dir) {
             (Some(d), _) | (None, Some(d)) => d.clone(),
-            (None, None) => default_data_dir()?,
+            (None, None) => flareo_server::config::default_data_dir()
+                .context("neither --data-dir, FLAREO_DATA_DIR nor HOME is set")?,
         };
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("creating data directory {}", dir.display()))?;
         Ok((config, dir))
     }
-}
-
-fn default_data_dir() -> anyhow::Result<PathBuf> {
-    if is_root() {
-        return Ok(PathBuf::from("/var/lib/flareo"));
-    }
-    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
-        return Ok(Path::new(&x).join("flareo"));
-    }
-    let home =
-        std::env::var_os("HOME").context("neither --data-dir, FLAREO_DATA_DIR nor HOME is set")?;
-    Ok(Path::new(&home).join(".local/share/flareo"))
 }
 
 /// Unix seconds as UTC (year, month, day, hour, minute, second), by Howard
@@ -100,16 +89,4 @@ pub fn human_bytes(n: u64) -> String {
     } else {
         format!("{v:.1} {}", UNITS[unit])
     }
-}
-
-fn is_root() -> bool {
-    // The effective uid, from /proc (no libc call needed at this edge).
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
-        })
-        .unwrap_or(false)
 }
