@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # buildah + runc build images (crun fails on these hybrid-cgroup machines), skopeo
 # moves and inspects them, uidmap/iproute2 serve the build sandbox, mmdebstrap and
 # busybox-static make the offline base images (scripts/base-images.sh); curl lets
-# scripts/run.sh wait for the server.
+# scripts/run.sh wait for the server; Go builds the scan tests' Go binary fixture.
 declare -A PKGS=(
   [git]=git
   [python3]=python3
@@ -23,6 +23,7 @@ declare -A PKGS=(
   [mmdebstrap]=mmdebstrap
   [busybox]=busybox-static
   [curl]=curl
+  [go]=golang-go
 )
 missing=()
 for cmd in "${!PKGS[@]}"; do
@@ -59,6 +60,12 @@ if [ ! -x "$FLAREO_CACHE/venv/bin/moto_server" ]; then
   log "installing moto[server] into $FLAREO_CACHE/venv"
   python3 -m venv "$FLAREO_CACHE/venv"
   "$FLAREO_CACHE/venv/bin/pip" install -q 'moto[server]'
+fi
+# cargo-auditable builds the scan tests' Rust binary fixture (flareo-testkit's fixtures).
+if [ ! -x "$FLAREO_CACHE/cargo/bin/cargo-auditable" ] && ! command -v cargo-auditable >/dev/null 2>&1; then
+  log "installing cargo-auditable into $FLAREO_CACHE/cargo"
+  CARGO_TARGET_DIR="$FLAREO_CACHE/cargo/build" cargo install --quiet --locked --root "$FLAREO_CACHE/cargo" cargo-auditable
+  rm -rf "$FLAREO_CACHE/cargo/build"
 fi
 mkdir -p "$FLAREO_CACHE"
 log "setup complete (cache: $FLAREO_CACHE)"

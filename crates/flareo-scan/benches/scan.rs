@@ -81,6 +81,7 @@ fn main() {
                 licenses: vec![],
                 location: "var/lib/dpkg/status".into(),
                 source: Some((format!("pkg{i}"), "1.0-1".into())),
+                dependencies: Vec::new(),
             },
             layer: 0,
         })

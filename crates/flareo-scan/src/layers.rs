@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use crate::catalog::Package;
 use crate::secrets::SecretFinding;
 
 /// Largest file kept (package databases and manifests are far smaller).
@@ -31,6 +32,10 @@ pub struct ImageFiles {
     pub files: BTreeMap<String, (usize, Vec<u8>)>,
     /// Per layer, the wanted files it wrote (before later layers' whiteouts).
     pub written: Vec<BTreeMap<String, Vec<u8>>>,
+    /// Executables of the final image that record their packages (Go build
+    /// info, `cargo auditable`): path → (layer that last wrote it, packages).
+    /// Filled by [`scan_image`] only.
+    pub binaries: BTreeMap<String, (usize, Vec<Package>)>,
 }
 
 impl ImageFiles {
@@ -66,7 +71,7 @@ fn decompressed(bytes: &[u8]) -> Result<Box<dyn Read + '_>, String> {
 }
 
 /// Removes `path` and everything below it from `files`.
-fn remove_tree(files: &mut BTreeMap<String, (usize, Vec<u8>)>, path: &str) {
+fn remove_tree<T>(files: &mut BTreeMap<String, T>, path: &str) {
     let prefix = format!("{path}/");
     files.retain(|k, _| k != path && !k.starts_with(&prefix));
 }
@@ -85,8 +90,9 @@ pub fn scan_secrets(layers: &[&[u8]]) -> Result<Vec<(usize, SecretFinding)>, Lay
     walk(layers, |_| false, true).map(|(_, secrets)| secrets)
 }
 
-/// Both in one pass over the layers (each layer decompressed once): the wanted
-/// files of the final image, and the secrets of every layer.
+/// Everything in one pass over the layers (each layer decompressed once): the
+/// wanted files of the final image, the packages its executables record
+/// ([`ImageFiles::binaries`]), and the secrets of every layer.
 pub fn scan_image(
     layers: &[&[u8]],
     wanted: impl Fn(&str) -> bool,
@@ -97,7 +103,7 @@ pub fn scan_image(
 fn walk(
     layers: &[&[u8]],
     wanted: impl Fn(&str) -> bool,
-    secrets: bool,
+    scan: bool,
 ) -> Result<(ImageFiles, Vec<(usize, SecretFinding)>), LayerError> {
     let mut image = ImageFiles::default();
     let mut found = Vec::new();
@@ -111,6 +117,8 @@ fn walk(
         let mut whiteouts = Vec::new();
         let mut opaque = Vec::new();
         let mut written: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        let mut binaries: BTreeMap<String, Vec<Package>> = BTreeMap::new();
+        let mut replaced = Vec::new();
         let mut links = Vec::new();
         let mut buf = Vec::new();
         for entry in archive.entries().map_err(|e| corrupt(e.to_string()))? {
@@ -135,6 +143,9 @@ fn walk(
                 continue;
             }
             let kind = entry.header().entry_type();
+            if !kind.is_dir() && image.binaries.contains_key(&path) {
+                replaced.push(path.clone()); // whatever this layer puts there now
+            }
             let keep = wanted(&path);
             if keep && kind.is_hard_link() {
                 if let Ok(Some(target)) = entry.link_name() {
@@ -145,9 +156,10 @@ fn walk(
             if !kind.is_file() {
                 continue;
             }
-            let scan = secrets && !crate::secrets::is_skipped_path(&path);
-            let keep = keep && entry.size() <= MAX_FILE;
-            if !keep && !scan {
+            let size = entry.size();
+            let secrets = scan && !crate::secrets::is_skipped_path(&path);
+            let keep = keep && size <= MAX_FILE;
+            if !keep && !secrets {
                 continue;
             }
             let limit = if keep {
@@ -160,7 +172,21 @@ fn walk(
                 .take(limit)
                 .read_to_end(&mut buf)
                 .map_err(|e| corrupt(format!("{path}: {e}")))?;
-            if scan {
+            // Executables: read whole, for the packages they record about themselves.
+            binaries.remove(&path);
+            if secrets
+                && crate::catalog::binary::is_elf(&buf)
+                && size <= crate::catalog::binary::MAX_BINARY
+            {
+                entry
+                    .read_to_end(&mut buf)
+                    .map_err(|e| corrupt(format!("{path}: {e}")))?;
+                let packages = crate::catalog::binary::packages(&path, &buf);
+                if !packages.is_empty() {
+                    binaries.insert(path.clone(), packages);
+                }
+            }
+            if secrets {
                 let head = &buf[..buf.len().min(crate::secrets::MAX_SCAN_BYTES)];
                 found.extend(
                     crate::secrets::scan_file(&path, head)
@@ -181,12 +207,20 @@ fn walk(
         for dir in opaque {
             let prefix = format!("{dir}/");
             image.files.retain(|k, _| !k.starts_with(&prefix));
+            image.binaries.retain(|k, _| !k.starts_with(&prefix));
         }
         for path in whiteouts {
             remove_tree(&mut image.files, &path);
+            remove_tree(&mut image.binaries, &path);
         }
         for (path, content) in &written {
             image.files.insert(path.clone(), (index, content.clone()));
+        }
+        for path in replaced {
+            image.binaries.remove(&path);
+        }
+        for (path, packages) in binaries {
+            image.binaries.insert(path, (index, packages));
         }
         image.written.push(written);
     }

@@ -1,7 +1,8 @@
 //! The SBOM: CycloneDX 1.6 JSON for an image, built from its cataloged packages.
 //! The image is the metadata component, the OS and every package are components
 //! (with the layer that added them and the file they were found in as
-//! properties), and the image depends on them. Deterministic byte for byte: no
+//! properties), and the image depends on them; packages whose metadata records
+//! their dependencies (Cargo, Go) depend on those components found in the same file. Deterministic byte for byte: no
 //! timestamp, a serial number derived from the image digest, sorted components.
 //! (Our own serde values: `cyclonedx-bom` 0.8.1, the newest, writes at most 1.5.)
 
@@ -65,6 +66,9 @@ pub fn cyclonedx(image: &ImageInfo<'_>, os: &OsRelease, packages: &[LayeredPacka
         refs.push(os_ref);
     }
     let mut seen = std::collections::BTreeSet::new();
+    // (purl, location) → bom-ref, so a dependency resolves to the component found
+    // in the same file (the same crate can be in a Cargo.lock and in a binary).
+    let mut by_place: std::collections::BTreeMap<(&str, &str), String> = Default::default();
     let mut sorted: Vec<&LayeredPackage> = packages.iter().collect();
     sorted.sort_by(|a, b| {
         a.package
@@ -107,8 +111,25 @@ pub fn cyclonedx(image: &ImageInfo<'_>, os: &OsRelease, packages: &[LayeredPacka
             );
         }
         components.push(c);
+        by_place.insert((p.purl.as_str(), p.location.as_str()), bom_ref.clone());
         refs.push(bom_ref);
     }
+    let mut dependencies = vec![json!({"ref": image_ref, "dependsOn": refs})];
+    for lp in packages {
+        let p = &lp.package;
+        let on: std::collections::BTreeSet<&String> = p
+            .dependencies
+            .iter()
+            .filter_map(|d| by_place.get(&(d.as_str(), p.location.as_str())))
+            .collect();
+        if let Some(from) = by_place.get(&(p.purl.as_str(), p.location.as_str()))
+            && !on.is_empty()
+        {
+            dependencies.push(json!({"ref": from, "dependsOn": on}));
+        }
+    }
+    dependencies[1..].sort_by(|a, b| a["ref"].as_str().cmp(&b["ref"].as_str()));
+    dependencies.dedup_by(|a, b| a["ref"] == b["ref"]);
     json!({
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
@@ -125,7 +146,7 @@ pub fn cyclonedx(image: &ImageInfo<'_>, os: &OsRelease, packages: &[LayeredPacka
             }
         },
         "components": components,
-        "dependencies": [{"ref": image_ref, "dependsOn": refs}],
+        "dependencies": dependencies,
     })
 }
 

@@ -2,6 +2,7 @@
 //! directory and stopped on drop. A fixture that cannot start panics with what to
 //! install (scripts/setup.sh); none of them skips. Used only as a dev-dependency.
 
+pub mod fixtures;
 pub mod postgres;
 pub mod s3;
 pub mod smtp;

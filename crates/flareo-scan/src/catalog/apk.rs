@@ -44,6 +44,7 @@ pub fn packages(location: &str, installed: &str, os: &OsRelease) -> Vec<Package>
         out.push(Package {
             ecosystem: Ecosystem::Alpine,
             source: Some((source, version.clone())),
+            dependencies: Vec::new(),
             name,
             version,
             purl,

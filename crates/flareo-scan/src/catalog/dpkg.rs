@@ -117,6 +117,7 @@ pub fn packages(
                 licenses,
                 location: location.to_string(),
                 source: Some((source, source_version)),
+                dependencies: Vec::new(),
             }
         })
         .collect()

@@ -1,11 +1,13 @@
 //! Cataloging a whole image: the files the catalogers need are picked out of its
 //! layers ([`wanted`]), the OS is identified from `os-release`, and each package
 //! is attributed to the layer that added it (the first layer, after the last one
-//! without it, whose package database lists it at its installed version).
+//! without it, whose package database lists it at its installed version). Language
+//! packages (Python, npm, Cargo.lock) and executables' own records (Go build info,
+//! `cargo auditable`) belong to the layer that wrote their file.
 
 use std::collections::BTreeMap;
 
-use super::{OsRelease, Package, apk, dpkg, npm, python};
+use super::{OsRelease, Package, apk, cargo, dpkg, npm, python};
 use crate::layers::ImageFiles;
 
 /// A package with the layer that added it.
@@ -30,6 +32,7 @@ pub fn wanted(path: &str) -> bool {
         || python::is_metadata(path)
         || npm::is_installed_manifest(path)
         || npm::is_lock(path)
+        || cargo::is_lock(path)
         || (path.starts_with("usr/share/doc/")
             && path.ends_with("/copyright")
             && path.matches('/').count() == 4)
@@ -122,8 +125,25 @@ pub fn catalog(files: &ImageFiles) -> Vec<LayeredPackage> {
             });
         }
     }
+    // Executables that record their own packages (Go, `cargo auditable`).
+    for (layer, packages) in files.binaries.values() {
+        out.extend(packages.iter().map(|package| LayeredPackage {
+            package: package.clone(),
+            layer: *layer,
+        }));
+    }
     // Lock files add what is pinned but not (or not visibly) installed.
     for (path, (layer, content)) in &files.files {
+        if cargo::is_lock(path) {
+            out.extend(
+                cargo::lock(path, &String::from_utf8_lossy(content))
+                    .into_iter()
+                    .map(|package| LayeredPackage {
+                        package,
+                        layer: *layer,
+                    }),
+            );
+        }
         if npm::is_lock(path) {
             for package in npm::lock(path, content) {
                 if npm_installed.insert(package.purl.clone()) {

@@ -3,7 +3,10 @@
 //! ecosystem, a purl, its licenses where recorded and the file it was found in.
 
 pub mod apk;
+pub mod binary;
+pub mod cargo;
 pub mod dpkg;
+pub mod golang;
 pub mod image;
 pub mod npm;
 pub mod os_release;
@@ -31,4 +34,7 @@ pub struct Package {
     pub location: String,
     /// The source package and version advisories name (Debian, Alpine origin).
     pub source: Option<(String, String)>,
+    /// The purls of the packages it depends on, where its metadata records them
+    /// (Cargo.lock, `cargo auditable` data, Go build info); empty when unknown.
+    pub dependencies: Vec<String>,
 }

@@ -55,6 +55,7 @@ fn npm_package(name: &str, version: &str, licenses: Vec<String>, location: &str)
         licenses,
         location: location.to_string(),
         source: None,
+        dependencies: Vec::new(),
     }
 }
 

@@ -54,6 +54,7 @@ pub fn package(location: &str, metadata: &str) -> Option<Package> {
         licenses,
         location: location.to_string(),
         source: None,
+        dependencies: Vec::new(),
     })
 }
 
