@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod evaluate;
 pub mod layers;
 pub mod matcher;
 pub mod osv;

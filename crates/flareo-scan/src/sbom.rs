@@ -160,3 +160,120 @@ mod tests {
         assert_eq!(s, "urn:uuid:01234567-89ab-5def-8123-456789abcdef");
     }
 }
+
+/// A stored SBOM could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum SbomError {
+    /// Not a CycloneDX document Flareo wrote.
+    #[error("not a CycloneDX SBOM: {0}")]
+    Format(String),
+    /// A component's purl names an ecosystem Flareo does not match.
+    #[error("component {purl}: unknown package type")]
+    UnknownType {
+        /// The component's purl.
+        purl: String,
+    },
+}
+
+/// What an SBOM written by [`cyclonedx`] says: the OS and every package (with its
+/// layer, file, source package and dependencies), as the catalog gave them, so
+/// an image can be re-evaluated without its layers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SbomContents {
+    /// The operating system component.
+    pub os: OsRelease,
+    /// The packages, in the SBOM's order (sorted by purl, then file).
+    pub packages: Vec<LayeredPackage>,
+}
+
+fn ecosystem_of(purl: &str) -> Option<crate::version::Ecosystem> {
+    use crate::version::Ecosystem;
+    let kind = purl.strip_prefix("pkg:")?.split('/').next()?;
+    Some(match kind {
+        "deb" => Ecosystem::Debian,
+        "apk" => Ecosystem::Alpine,
+        "npm" => Ecosystem::Npm,
+        "cargo" => Ecosystem::CratesIo,
+        "golang" => Ecosystem::Go,
+        "pypi" => Ecosystem::PyPI,
+        _ => return None,
+    })
+}
+
+/// Reads back an SBOM [`cyclonedx`] wrote (the inverse of it for everything
+/// matching needs).
+pub fn read(sbom: &Value) -> Result<SbomContents, SbomError> {
+    if sbom["bomFormat"] != "CycloneDX" {
+        return Err(SbomError::Format("bomFormat is not CycloneDX".into()));
+    }
+    let components = sbom["components"]
+        .as_array()
+        .ok_or_else(|| SbomError::Format("no components".into()))?;
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut os = OsRelease::default();
+    let mut purl_of_ref = std::collections::BTreeMap::new();
+    let mut packages = Vec::new();
+    let mut refs = Vec::new();
+    for c in components {
+        if c["type"] == "operating-system" {
+            os.id = text(&c["name"]);
+            os.version_id = text(&c["version"]);
+            os.pretty_name = text(&c["description"]);
+            continue;
+        }
+        let purl = text(&c["purl"]);
+        let ecosystem = ecosystem_of(&purl).ok_or(SbomError::UnknownType { purl: purl.clone() })?;
+        let property = |name: &str| {
+            c["properties"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == name)
+                .map(|p| text(&p["value"]))
+        };
+        let layer = property("flareo:layer:index")
+            .and_then(|i| i.parse().ok())
+            .ok_or_else(|| SbomError::Format(format!("component {purl}: no layer index")))?;
+        let source = property("flareo:package:source").and_then(|s| {
+            s.split_once('@')
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+        });
+        let licenses = c["licenses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| text(&l["license"]["name"]))
+            .collect();
+        purl_of_ref.insert(text(&c["bom-ref"]), purl.clone());
+        refs.push(text(&c["bom-ref"]));
+        packages.push(LayeredPackage {
+            package: crate::catalog::Package {
+                ecosystem,
+                name: text(&c["name"]),
+                version: text(&c["version"]),
+                purl,
+                licenses,
+                location: property("flareo:package:location").unwrap_or_default(),
+                source,
+                dependencies: Vec::new(),
+            },
+            layer,
+        });
+    }
+    let mut depends: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for d in sbom["dependencies"].as_array().into_iter().flatten() {
+        let on = d["dependsOn"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| purl_of_ref.get(r.as_str().unwrap_or_default()).cloned())
+            .collect();
+        depends.insert(text(&d["ref"]), on);
+    }
+    for (lp, r) in packages.iter_mut().zip(&refs) {
+        if let Some(on) = depends.remove(r) {
+            lp.package.dependencies = on;
+        }
+    }
+    Ok(SbomContents { os, packages })
+}

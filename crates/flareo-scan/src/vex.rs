@@ -23,6 +23,18 @@ pub enum VexStatus {
     UnderInvestigation,
 }
 
+impl VexStatus {
+    /// The OpenVEX name (`not_affected`, `affected`, `fixed`, `under_investigation`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VexStatus::NotAffected => "not_affected",
+            VexStatus::Affected => "affected",
+            VexStatus::Fixed => "fixed",
+            VexStatus::UnderInvestigation => "under_investigation",
+        }
+    }
+}
+
 /// OpenVEX's justifications for `not_affected`.
 pub const JUSTIFICATIONS: [&str; 5] = [
     "component_not_present",

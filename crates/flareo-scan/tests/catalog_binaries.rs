@@ -174,6 +174,8 @@ fn sbom_with_dependencies_validates() {
             .contains(&"pkg:golang/github.com/example/greeting@v1.2.3".into()),
         "{main}"
     );
+    let back = flareo_scan::sbom::read(&sbom).unwrap();
+    assert_eq!(back.packages, packages, "read back with dependencies");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sbom.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&sbom).unwrap()).unwrap();

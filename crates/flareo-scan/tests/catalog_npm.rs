@@ -1,5 +1,6 @@
-//! The npm cataloger on real npm output (tests/data/npm): installed manifests win
-//! over the lock file's entries; the lock adds what is pinned but not installed.
+//! The npm cataloger on real npm output (tests/data/npm): with the node_modules
+//! tree in the image, the installed manifests tell what is there (the lock also
+//! lists what a production install leaves out); a lock alone gives its packages.
 
 use flareo_scan::catalog::image::{catalog, wanted};
 use flareo_scan::layers::apply_layers;
@@ -50,11 +51,32 @@ fn lock_and_installed_manifests() {
                 "pkg:npm/is-number@7.0.0",
                 "app/node_modules/is-number/package.json"
             ),
-            ("pkg:npm/undici-types@5.26.5", "app/package-lock.json"),
         ]
     );
     assert!(
         packages.iter().all(|p| p.package.licenses == ["MIT"]),
         "{packages:?}"
+    );
+}
+
+#[test]
+fn a_lock_without_its_tree_gives_its_packages() {
+    let content = data("package-lock.json");
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(content.len() as u64);
+    h.set_mode(0o644);
+    b.append_data(&mut h, "app/package-lock.json", content.as_slice())
+        .unwrap();
+    let layer = b.into_inner().unwrap();
+    let packages = catalog(&apply_layers(&[&layer], wanted).unwrap());
+    let found: Vec<&str> = packages.iter().map(|p| p.package.purl.as_str()).collect();
+    assert_eq!(
+        found,
+        [
+            "pkg:npm/%40types/node@20.11.0",
+            "pkg:npm/is-number@7.0.0",
+            "pkg:npm/undici-types@5.26.5"
+        ]
     );
 }

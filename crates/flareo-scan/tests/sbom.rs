@@ -57,6 +57,18 @@ fn debian_sbom_validates_and_is_deterministic() {
         v["dependencies"][0]["dependsOn"].as_array().unwrap().len(),
         97
     );
+    // Read back, it gives the catalog again (what re-evaluation matches on).
+    let back = flareo_scan::sbom::read(&v).unwrap();
+    let mut sorted = packages.clone();
+    sorted.sort_by(|a, b| {
+        (&a.package.purl, &a.package.location).cmp(&(&b.package.purl, &b.package.location))
+    });
+    assert_eq!(back.packages, sorted);
+    assert_eq!(
+        (back.os.id.as_str(), back.os.version_id.as_str()),
+        ("debian", "12")
+    );
+    assert!(flareo_scan::sbom::read(&serde_json::json!({"bomFormat": "SPDX"})).is_err());
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sbom.json");
     std::fs::write(&file, &a).unwrap();

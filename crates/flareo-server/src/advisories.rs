@@ -565,6 +565,14 @@ impl Db {
                     .map_err(sql("recording an advisory's packages"))?;
             }
         }
+        if added + updated > 0 {
+            // Published modules are matched again from their SBOMs (worker).
+            crate::evaluations::request_all_in(
+                &mut tx,
+                &format!("advisory database changed ({added} added, {updated} updated)"),
+            )
+            .await?;
+        }
         tx.commit()
             .await
             .map_err(sql("committing imported advisories"))?;

@@ -170,6 +170,16 @@ async fn maintainer_email(
 }
 
 impl Db {
+    /// The e-mail address of a submission's maintainer.
+    pub async fn maintainer_of(&self, submission_id: i64) -> Result<String, DbError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(sql("reading a maintainer"))?;
+        maintainer_email(&mut conn, submission_id).await
+    }
+
     /// Published modules, by slug; `query` matches slug, name or author
     /// (case-insensitive substring), `category` filters exactly.
     pub async fn modules(

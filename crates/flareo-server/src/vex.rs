@@ -15,6 +15,7 @@ impl Db {
     ) -> Result<i64, DbError> {
         let json =
             serde_json::to_string(statement).map_err(|e| DbError::Conflict(e.to_string()))?;
+        let mut tx = self.begin().await?;
         let row: (i64,) = sqlx::query_as(
             "INSERT INTO vex_statements (slug, statement, author_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -22,9 +23,19 @@ impl Db {
         .bind(json)
         .bind(author)
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(sql("storing a VEX statement"))?;
+        let reason = format!(
+            "VEX statement {}: {} {}",
+            row.0,
+            statement.vulnerability,
+            statement.status.as_str()
+        );
+        crate::evaluations::request_in(&mut tx, slug, &reason).await?;
+        tx.commit()
+            .await
+            .map_err(sql("committing a VEX statement"))?;
         Ok(row.0)
     }
 

@@ -6,7 +6,9 @@
 //! database), `scan` (packages cataloged per layer, matched against the advisory
 //! database, CRITICAL/HIGH rejects), `sign` (pass-through until the signer exists:
 //! the status records that the image was not signed), then `publish` (module row,
-//! status and mail in one transaction).
+//! status and mail in one transaction). When idle, it re-evaluates published
+//! modules whose VEX or advisories changed, from their stored SBOMs
+//! ([`crate::evaluations`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,13 +90,23 @@ impl Worker {
         let poll = Duration::from_secs_f64(self.settings.poll_secs.max(0.05));
         tracing::info!(worker = %self.id, "worker started");
         while !*shutdown.borrow() {
-            let worked = match self.run_once().await {
+            let mut worked = match self.run_once().await {
                 Ok(worked) => worked,
                 Err(e) => {
                     tracing::error!(worker = %self.id, error = %e, "worker step failed");
                     false
                 }
             };
+            if !worked {
+                // Builds first; re-evaluations (VEX or advisories changed) when idle.
+                worked = match self.reevaluate_next().await {
+                    Ok(worked) => worked,
+                    Err(e) => {
+                        tracing::error!(worker = %self.id, error = %e, "re-evaluation failed");
+                        false
+                    }
+                };
+            }
             if !worked {
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
@@ -314,52 +326,30 @@ impl Worker {
             Ok(c) => c,
             Err(e) => return Ok(Err(format!("scan failed: {e}"))),
         };
-        // Then read only the advisories that name these packages (by source package
-        // for Debian and Alpine, as the matcher looks them up), not the whole database.
-        let mut names: std::collections::BTreeMap<Ecosystem, Vec<String>> = Default::default();
-        for lp in &packages {
-            let (name, _) = flareo_scan::matcher::advisory_key(&lp.package);
-            names
-                .entry(lp.package.ecosystem)
-                .or_default()
-                .push(name.to_string());
-        }
-        let mut advisories = Vec::new();
-        for (ecosystem, names) in &names {
-            advisories.extend(self.db.advisories_for(ecosystem.osv_name(), names).await?);
-        }
+        let advisories = self.advisories_for(&packages).await?;
         let scanned = tokio::task::spawn_blocking(move || {
-            let index = flareo_scan::matcher::AdvisoryIndex::new(&advisories);
-            let findings = flareo_scan::matcher::match_packages(&index, &packages, &os);
             // Reviewers' VEX: not_affected / fixed statements suppress a finding for this
             // product; suppressed findings stay in the report, marked.
-            let product = flareo_scan::catalog::purl::purl("oci", None, &slug, &image_digest, &[]);
-            let effective = flareo_scan::vex::apply(&product, findings, &statements);
-            let findings: Vec<_> = effective
+            let product = product_purl(&slug, &image_digest);
+            let evaluation = flareo_scan::evaluate::evaluate(
+                &advisories,
+                &packages,
+                &os,
+                &product,
+                &statements,
+            );
+            let secrets_json = secrets
                 .iter()
-                .filter(|f| f.suppressed_by.is_none())
-                .map(|f| f.finding.clone())
+                .map(|(layer, f)| serde_json::json!({"layer": layer_digests.get(*layer), "finding": f}))
                 .collect();
-            let report = serde_json::json!({
-                "os": {"id": os.id, "version_id": os.version_id, "pretty_name": os.pretty_name},
-                "packages": packages.iter().map(|p| serde_json::json!({
-                    "name": p.package.name, "version": p.package.version, "purl": p.package.purl,
-                    "licenses": p.package.licenses, "location": p.package.location, "layer": p.layer,
-                })).collect::<Vec<_>>(),
-                // Advisories consulted: those naming the image's packages.
-                "advisories": index.len(),
-                "findings": effective,
-                "secrets": secrets.iter().map(|(layer, f)| serde_json::json!({
-                    "layer": layer_digests.get(*layer), "finding": f,
-                })).collect::<Vec<_>>(),
-            });
+            let report = scan_report(&os, &packages, &evaluation, secrets_json, "build");
             let gate = match secrets.first() {
                 Some((layer, finding)) => Err(format!(
                     "secret baked into the image: {finding} in layer {}{}",
                     layer_digests.get(*layer).map_or("?", String::as_str),
                     if secrets.len() > 1 { format!(" (and {} more)", secrets.len() - 1) } else { String::new() }
                 )),
-                None => flareo_scan::matcher::gate(&findings),
+                None => evaluation.verdict.clone(),
             };
             let image = flareo_scan::sbom::ImageInfo {
                 name: &slug,
@@ -368,7 +358,8 @@ impl Worker {
                 layers: &layer_digests,
             };
             let sbom = flareo_scan::sbom::cyclonedx(&image, &os, &packages);
-            Ok::<_, String>((report, sbom, packages.len(), findings.len(), gate))
+            let findings = evaluation.effective().count();
+            Ok::<_, String>((report, sbom, packages.len(), findings, gate))
         })
         .await
         .map_err(|e| WorkerError::Io("scanning", std::io::Error::other(e)))?;
@@ -389,6 +380,150 @@ impl Worker {
             Ok(()) => Ok((summary, report_digest.to_string(), sbom_digest.to_string())),
             Err(message) => Err(message),
         })
+    }
+
+    /// The advisories that name `packages` (by source package for Debian and
+    /// Alpine, as the matcher looks them up), not the whole database.
+    async fn advisories_for(
+        &self,
+        packages: &[flareo_scan::catalog::image::LayeredPackage],
+    ) -> Result<Vec<flareo_scan::osv::Advisory>, WorkerError> {
+        let mut names: std::collections::BTreeMap<Ecosystem, Vec<String>> = Default::default();
+        for lp in packages {
+            let (name, _) = flareo_scan::matcher::advisory_key(&lp.package);
+            names
+                .entry(lp.package.ecosystem)
+                .or_default()
+                .push(name.to_string());
+        }
+        let mut advisories = Vec::new();
+        for (ecosystem, names) in &names {
+            advisories.extend(self.db.advisories_for(ecosystem.osv_name(), names).await?);
+        }
+        Ok(advisories)
+    }
+
+    /// Re-evaluates one module whose VEX or advisories changed, from its stored
+    /// SBOM (no rebuild): findings after VEX, a new report blob, the verdict, and
+    /// a mail to the maintainer when the verdict changed. False when no request
+    /// was waiting.
+    pub async fn reevaluate_next(&self) -> Result<bool, WorkerError> {
+        let lease_ms = i64::try_from(self.settings.lease_secs.max(1)).unwrap_or(60) * 1000;
+        let Some(request) = self.db.claim_evaluation(&self.id, lease_ms).await? else {
+            return Ok(false);
+        };
+        let outcome = self.reevaluate(&request).await;
+        let (evaluation, mail) = match outcome {
+            Ok(Some((evaluation, mail))) => (Some(evaluation), mail),
+            Ok(None) => (None, None), // no longer published or never scanned
+            Err(e) => {
+                // Left leased: retried when the lease runs out.
+                tracing::warn!(slug = %request.slug, error = %e, "re-evaluation failed");
+                return Err(e);
+            }
+        };
+        let mail_ref = mail
+            .as_ref()
+            .map(|(to, subject, body): &(String, String, String)| {
+                (to.as_str(), subject.as_str(), body.as_str())
+            });
+        let recorded = self
+            .db
+            .record_evaluation(&request, &self.id, evaluation.as_ref(), mail_ref)
+            .await?;
+        if let Some(e) = evaluation.as_ref().filter(|_| recorded) {
+            tracing::info!(slug = %request.slug, verdict = %e.verdict, findings = e.findings,
+                suppressed = e.suppressed, trigger = %request.reason, "re-evaluated");
+        }
+        Ok(true)
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn reevaluate(
+        &self,
+        request: &crate::evaluations::EvaluationRequest,
+    ) -> Result<
+        Option<(
+            crate::evaluations::EvaluationRecord,
+            Option<(String, String, String)>,
+        )>,
+        WorkerError,
+    > {
+        let module = match self.db.module(&request.slug).await {
+            Ok(m) => m,
+            Err(DbError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let Some((report_digest, sbom_digest)) = self.db.scan_results(module.submission_id).await?
+        else {
+            return Ok(None);
+        };
+        let blob = |d: &str| {
+            d.parse::<Digest>()
+                .map_err(|e| DbError::Conflict(format!("stored digest {d:?}: {e:?}")))
+        };
+        let sbom: serde_json::Value =
+            serde_json::from_slice(&self.store.get(&blob(&sbom_digest)?).await?)
+                .map_err(|e| DbError::Conflict(format!("stored SBOM {sbom_digest}: {e}")))?;
+        let contents = flareo_scan::sbom::read(&sbom)
+            .map_err(|e| DbError::Conflict(format!("stored SBOM {sbom_digest}: {e}")))?;
+        let build_report: serde_json::Value =
+            serde_json::from_slice(&self.store.get(&blob(&report_digest)?).await?)
+                .map_err(|e| DbError::Conflict(format!("stored report {report_digest}: {e}")))?;
+        let digest = module.summary.digest.clone();
+        let previous = self.db.latest_evaluation(&request.slug, &digest).await?;
+        let statements = self.db.vex_statements(&request.slug).await?;
+        let advisories = self.advisories_for(&contents.packages).await?;
+        let (slug, trigger) = (request.slug.clone(), request.reason.clone());
+        let image_digest = digest.clone();
+        let (report, verdict, findings, suppressed) = tokio::task::spawn_blocking(move || {
+            let product = product_purl(&slug, &image_digest);
+            let evaluation = flareo_scan::evaluate::evaluate(
+                &advisories,
+                &contents.packages,
+                &contents.os,
+                &product,
+                &statements,
+            );
+            let mut report = scan_report(
+                &contents.os,
+                &contents.packages,
+                &evaluation,
+                build_report["secrets"].clone(),
+                &trigger,
+            );
+            report["image"] = image_digest.into();
+            let findings = evaluation.effective().count() as i64;
+            let suppressed = evaluation.findings.len() as i64 - findings;
+            (report, evaluation.verdict, findings, suppressed)
+        })
+        .await
+        .map_err(|e| WorkerError::Io("re-evaluating", std::io::Error::other(e)))?;
+        let report_digest = self.store.put(report.to_string().into()).await?;
+        let record = crate::evaluations::EvaluationRecord {
+            digest: digest.clone(),
+            report_digest: report_digest.to_string(),
+            verdict: if verdict.is_ok() { "pass" } else { "fail" }.into(),
+            reason: verdict.clone().err().unwrap_or_default(),
+            findings,
+            suppressed,
+            trigger: request.reason.clone(),
+            at: crate::db::now_ms(),
+        };
+        // The build passed the gate: that is the verdict before any re-evaluation.
+        let before = previous.map_or_else(|| "pass".to_string(), |p| p.verdict);
+        let mail = if before != record.verdict {
+            let to = self.db.maintainer_of(module.submission_id).await?;
+            Some(crate::mail::verdict_changed(
+                &request.slug,
+                &digest,
+                &record,
+                &to,
+            ))
+        } else {
+            None
+        };
+        Ok(Some((record, mail)))
     }
 
     async fn publish(&self, job: &Job) -> Result<(), WorkerError> {
@@ -460,4 +595,37 @@ async fn write_log(db: Db, submission: i64, mut rx: mpsc::UnboundedReceiver<Stri
         }
         batch.clear();
     }
+}
+
+/// The purl VEX statements name an image by.
+fn product_purl(slug: &str, digest: &str) -> String {
+    flareo_scan::catalog::purl::purl("oci", None, slug, digest, &[])
+}
+
+/// The scan report stored as a blob and served at `/vulnerabilities`: OS,
+/// packages with their layers, findings after VEX, secrets, and what caused it.
+fn scan_report(
+    os: &flareo_scan::catalog::OsRelease,
+    packages: &[flareo_scan::catalog::image::LayeredPackage],
+    evaluation: &flareo_scan::evaluate::Evaluation,
+    secrets: serde_json::Value,
+    trigger: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "os": {"id": os.id, "version_id": os.version_id, "pretty_name": os.pretty_name},
+        "packages": packages.iter().map(|p| serde_json::json!({
+            "name": p.package.name, "version": p.package.version, "purl": p.package.purl,
+            "licenses": p.package.licenses, "location": p.package.location, "layer": p.layer,
+        })).collect::<Vec<_>>(),
+        // Advisories consulted: those naming the image's packages.
+        "advisories": evaluation.advisories,
+        "findings": evaluation.findings,
+        "secrets": secrets,
+        "verdict": match &evaluation.verdict {
+            Ok(()) => serde_json::json!({"status": "pass"}),
+            Err(reason) => serde_json::json!({"status": "fail", "reason": reason}),
+        },
+        "trigger": trigger,
+        "evaluated_at": crate::db::now_ms(),
+    })
 }

@@ -145,10 +145,22 @@ pub fn catalog(files: &ImageFiles) -> Vec<LayeredPackage> {
             );
         }
         if npm::is_lock(path) {
-            for package in npm::lock(path, content) {
-                if npm_installed.insert(package.purl.clone()) {
+            // With its node_modules tree in the image, the installed manifests tell
+            // what is there; the lock also lists dev and other platforms' packages.
+            let dir = path.strip_suffix("package-lock.json").unwrap_or("");
+            let tree = format!("{dir}node_modules/");
+            let installed_tree = files
+                .files
+                .range(tree.clone()..)
+                .next()
+                .is_some_and(|(p, _)| p.starts_with(&tree));
+            if installed_tree {
+                continue;
+            }
+            for entry in npm::lock(path, content) {
+                if !entry.dev && npm_installed.insert(entry.package.purl.clone()) {
                     out.push(LayeredPackage {
-                        package,
+                        package: entry.package,
                         layer: *layer,
                     });
                 }

@@ -1,7 +1,10 @@
 //! npm packages: installed `node_modules/<name>/package.json` files (what the image
 //! really holds) and `package-lock.json` (lockfile v1 `dependencies`, v2/v3
 //! `packages`). The image cataloger keeps an installed package over the lock
-//! file's entry for the same purl.
+//! file's entry for the same purl; where the lock's `node_modules` tree is in the
+//! image, only what is installed counts (a production install leaves out dev and
+//! other platforms' optional packages the lock still lists); a lock without its
+//! tree gives its non-dev packages.
 
 use serde_json::Value;
 
@@ -71,8 +74,20 @@ pub fn installed(location: &str, json: &[u8]) -> Option<Package> {
     Some(npm_package(name, version, licenses, location))
 }
 
+/// One package a lock file pins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockEntry {
+    /// The package (named by the entry's `name` when it is an alias).
+    pub package: Package,
+    /// Where npm installs it, relative to the lock file's directory
+    /// (`node_modules/a/node_modules/b`); `None` in lockfile v1.
+    pub install_path: Option<String>,
+    /// Only a development dependency (`"dev": true`): absent from production installs.
+    pub dev: bool,
+}
+
 /// The packages a lock file pins (the root project itself excluded).
-pub fn lock(location: &str, json: &[u8]) -> Vec<Package> {
+pub fn lock(location: &str, json: &[u8]) -> Vec<LockEntry> {
     let Ok(v) = serde_json::from_slice::<Value>(json) else {
         return Vec::new();
     };
@@ -85,15 +100,31 @@ pub fn lock(location: &str, json: &[u8]) -> Vec<Package> {
             if p["link"].as_bool() == Some(true) {
                 continue;
             }
+            // An alias ("lodash4": "npm:lodash@4") installs under its own folder name;
+            // the entry's `name` is the real package.
+            let name = p["name"].as_str().unwrap_or(name);
             if let Some(version) = p["version"].as_str() {
-                out.push(npm_package(name, version, license(&p["license"]), location));
+                out.push(LockEntry {
+                    package: npm_package(name, version, license(&p["license"]), location),
+                    install_path: Some(key.clone()),
+                    dev: p["dev"].as_bool() == Some(true),
+                });
             }
         }
     } else if let Some(deps) = v["dependencies"].as_object() {
-        fn walk(deps: &serde_json::Map<String, Value>, location: &str, out: &mut Vec<Package>) {
+        fn walk(deps: &serde_json::Map<String, Value>, location: &str, out: &mut Vec<LockEntry>) {
             for (name, d) in deps {
                 if let Some(version) = d["version"].as_str() {
-                    out.push(npm_package(name, version, Vec::new(), location));
+                    // v1 writes an alias's version as "npm:<name>@<version>".
+                    let (name, version) = version
+                        .strip_prefix("npm:")
+                        .and_then(|a| a.rsplit_once('@'))
+                        .unwrap_or((name, version));
+                    out.push(LockEntry {
+                        package: npm_package(name, version, Vec::new(), location),
+                        install_path: None,
+                        dev: d["dev"].as_bool() == Some(true),
+                    });
                 }
                 if let Some(nested) = d["dependencies"].as_object() {
                     walk(nested, location, out);
@@ -123,8 +154,25 @@ mod tests {
         let v1 = br#"{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{"version":"2.0.0"}}}}}"#;
         let p = lock("package-lock.json", v1);
         assert_eq!(
-            p.iter().map(|p| p.purl.as_str()).collect::<Vec<_>>(),
+            p.iter()
+                .map(|p| p.package.purl.as_str())
+                .collect::<Vec<_>>(),
             ["pkg:npm/a@1.0.0", "pkg:npm/b@2.0.0"]
         );
+        let v3 = br#"{"lockfileVersion":3,"packages":{"":{"name":"app"},
+            "node_modules/lodash4":{"name":"lodash","version":"4.17.21"},
+            "node_modules/eslint":{"version":"9.0.0","dev":true}}}"#;
+        let p = lock("package-lock.json", v3);
+        let at = |key: &str| {
+            p.iter()
+                .find(|e| e.install_path.as_deref() == Some(key))
+                .unwrap()
+        };
+        let alias = at("node_modules/lodash4");
+        assert_eq!(
+            alias.package.purl, "pkg:npm/lodash@4.17.21",
+            "aliases by their real name"
+        );
+        assert!(at("node_modules/eslint").dev && !alias.dev);
     }
 }

@@ -53,6 +53,9 @@ pub struct ModuleDetail {
     pub submission_id: i64,
     /// Every build, newest first.
     pub builds: Vec<BuildRecord>,
+    /// The latest re-evaluation of the current image (VEX or advisories changed
+    /// since it was built); none while the build's own scan stands.
+    pub evaluation: Option<crate::evaluations::EvaluationRecord>,
 }
 
 /// Lists published modules.
@@ -101,7 +104,12 @@ pub async fn module_detail(state: &AppState, slug: &str) -> Result<ModuleDetail,
         ))
     })?;
     let builds = state.db.build_history(slug).await?;
+    let evaluation = state
+        .db
+        .latest_evaluation(slug, &row.summary.digest)
+        .await?;
     Ok(ModuleDetail {
+        evaluation,
         summary: row.summary,
         source: recipe.upstream.source.clone(),
         ref_pattern: recipe.upstream.ref_pattern.as_str().to_string(),
@@ -128,7 +136,19 @@ async fn scan_blob(
             "module {slug} has no scan results"
         )));
     };
-    let digest = if which == 0 { results.0 } else { results.1 };
+    let digest = if which == 0 {
+        // The latest re-evaluation's report, else the build's.
+        match state
+            .db
+            .latest_evaluation(slug, &row.summary.digest)
+            .await?
+        {
+            Some(e) => e.report_digest,
+            None => results.0,
+        }
+    } else {
+        results.1
+    };
     let digest: flareo_oci::Digest = digest
         .parse()
         .map_err(|e| ApiError::internal(&format!("stored digest {digest:?}: {e:?}")))?;
@@ -158,7 +178,8 @@ pub async fn get_sbom(
 }
 
 /// The module's scan: OS, packages with their layers, findings (with advisories,
-/// severity and fixed version) and secrets.
+/// severity and fixed version, suppressed ones marked with their VEX statement),
+/// secrets, and the verdict; after a re-evaluation, its report.
 #[utoipa::path(get, path = "/api/v1/modules/{slug}/vulnerabilities", tag = "catalog",
     params(("slug" = String, Path, description = "module slug")),
     responses((status = 200, description = "scan report", content_type = "application/json"),

@@ -46,6 +46,19 @@ pub fn recipe(slug: &str, name: &str, category: &str) -> String {
 /// Publishes `slug` with image `digest`: submitted, approved, claimed, built
 /// (no buildah), scanned, signed, published with its mail queued.
 pub async fn seed_module(db: &Db, slug: &str, name: &str, category: &str, digest: &str) {
+    seed_scanned_module(db, slug, name, category, digest, None).await
+}
+
+/// [`seed_module`], recording `scan` (report blob digest, SBOM blob digest) as the
+/// build's scan results when given.
+pub async fn seed_scanned_module(
+    db: &Db,
+    slug: &str,
+    name: &str,
+    category: &str,
+    digest: &str,
+    scan: Option<(&str, &str)>,
+) {
     let m = seeder(db, "seed@x.test").await;
     let id = db
         .create_submission(
@@ -78,6 +91,13 @@ pub async fn seed_module(db: &Db, slug: &str, name: &str, category: &str, digest
     };
     db.complete_build(job.id, "seed", &outputs).await.unwrap();
     db.set_status(id, Status::Scanning, None).await.unwrap();
+    if let Some((report, sbom)) = scan {
+        assert!(
+            db.complete_scan(job.id, "seed", report, sbom)
+                .await
+                .unwrap()
+        );
+    }
     db.set_status(id, Status::Signing, None).await.unwrap();
     let pull = format!("registry.test/{slug}@{digest}");
     let published = db
