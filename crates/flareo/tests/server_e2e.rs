@@ -57,7 +57,7 @@ impl Instance {
         std::fs::write(
             &config,
             format!(
-                "approved_bases:\n  - image: busybox:1.35\nbuild:\n  timeout_secs: 300\nlisten: 127.0.0.1:{port}\n\
+                "approved_bases:\n  - image: busybox:1.35\n  - image: debian:12-slim\nbuild:\n  timeout_secs: 300\nlisten: 127.0.0.1:{port}\n\
                  admin:\n  email: admin@example.test\n  password: {ADMIN_PASSWORD}\n{extra}"
             ),
         )
@@ -76,7 +76,12 @@ impl Instance {
 
     /// Imports BusyBox into a data directory's base cache.
     fn import_base(&self, data: &Path) {
-        let (name, file) = base_image("busybox");
+        self.import_base_image(data, "busybox");
+    }
+
+    /// Imports a base image built by scripts/base-images.sh (`busybox`, `debian`).
+    fn import_base_image(&self, data: &Path, which: &str) {
+        let (name, file) = base_image(which);
         ok(
             flareo()
                 .args(["base", "import", &name, file.to_str().unwrap(), "--json"])
@@ -589,4 +594,147 @@ fn postgres_s3_two_workers_and_a_killed_one() {
     }
     let list = inst.get("/api/v1/modules");
     assert_eq!(list["modules"].as_array().unwrap().len(), 4);
+}
+
+/// A copy of the demo module on debian:12-slim (real dpkg database: 96 packages).
+fn debian_module(root: &Path, slug: &str) -> PathBuf {
+    let dir = module(root, slug, 0);
+    let d = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        d.replace("FROM busybox:1.35", "FROM debian:12-slim")
+            .replace(
+                "RUN mkdir -p /data && chown app:app /data",
+                "RUN useradd --system app && mkdir -p /data && chown app:app /data",
+            ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn debian_module_gated_on_advisories_and_reevaluated_without_rebuild() {
+    let smtp = Smtp::start();
+    let mut inst = Instance::new(&format!(
+        "smtp:\n  host: 127.0.0.1\n  port: {}\n  from: flareo@example.test\n",
+        smtp.port()
+    ));
+    let data = inst.data("data");
+    inst.import_base_image(&data, "debian");
+    inst.start(&["serve", "--json"], &data);
+    inst.wait_healthy();
+    inst.people();
+    let root = inst.data("modules");
+    std::fs::create_dir_all(&root).unwrap();
+
+    // Built and published with no advisory about its packages.
+    let id = inst.publish(&debian_module(&root, "deb"));
+    inst.approve(id);
+    let (v, log) = inst.follow(id);
+    assert_eq!(v["status"], "published", "{v}\n{log}");
+    let vulns = inst.get("/api/v1/modules/deb/vulnerabilities");
+    assert_eq!(vulns["packages"].as_array().unwrap().len(), 96, "{vulns}");
+    assert_eq!(vulns["verdict"]["status"], "pass");
+    assert_eq!(inst.get("/api/v1/modules/deb")["evaluation"], Value::Null);
+
+    // A CRITICAL advisory on zlib arrives: the module is re-evaluated from its SBOM.
+    let advisories = inst.data("advisories");
+    std::fs::create_dir_all(&advisories).unwrap();
+    std::fs::write(
+        advisories.join("DEBIAN-CVE-2026-0001.json"),
+        serde_json::json!({
+            "schema_version": "1.6.0", "id": "DEBIAN-CVE-2026-0001", "aliases": ["CVE-2026-0001"],
+            "modified": "2026-11-01T00:00:00Z",
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+            "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.2.13.dfsg-1+deb12u9"}]}]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    ok(
+        flareo()
+            .args([
+                "advisories",
+                "import",
+                advisories.to_str().unwrap(),
+                "--json",
+            ])
+            .env("FLAREO_CONFIG", &inst.config)
+            .env("FLAREO_DATA_DIR", &data)
+            .output()
+            .unwrap(),
+        "advisories import",
+    );
+    let evaluation = |verdict: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let m = inst.get("/api/v1/modules/deb");
+            if m["evaluation"]["verdict"] == verdict {
+                return m["evaluation"].clone();
+            }
+            assert!(Instant::now() < deadline, "no {verdict} evaluation: {m}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let e = evaluation("fail");
+    assert_eq!(
+        e["reason"],
+        "Trivy found CRITICAL CVEs: CVE-2026-0001 in zlib1g"
+    );
+    assert!(
+        e["trigger"]
+            .as_str()
+            .unwrap()
+            .starts_with("advisory database changed"),
+        "{e}"
+    );
+    let vulns = inst.get("/api/v1/modules/deb/vulnerabilities");
+    assert_eq!(vulns["findings"][0]["installed"], "zlib1g", "{vulns}");
+    assert_eq!(vulns["findings"][0]["severity"], "CRITICAL");
+    assert_eq!(vulns["findings"][0]["fixed"], "1:1.2.13.dfsg-1+deb12u9");
+    let mail = smtp.wait_for_matching(
+        |m| m.contains("deb: verdict fail") && m.contains("CVE-2026-0001 in zlib1g"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(mail.len(), 1, "the maintainer is told once: {mail:?}");
+
+    // A reviewer's VEX statement suppresses it: re-evaluated again, it passes.
+    ok(
+        inst.cli("reviewer")
+            .args([
+                "vex",
+                "add",
+                "deb",
+                "CVE-2026-0001",
+                "--status",
+                "not_affected",
+                "--justification",
+                "vulnerable_code_not_in_execute_path",
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+        "vex add",
+    );
+    let e = evaluation("pass");
+    assert_eq!(
+        (e["findings"].as_i64(), e["suppressed"].as_i64()),
+        (Some(0), Some(1))
+    );
+    let vulns = inst.get("/api/v1/modules/deb/vulnerabilities");
+    assert_eq!(
+        vulns["findings"][0]["suppressed_by"]["status"], "not_affected",
+        "{vulns}"
+    );
+
+    // Another module on the same base, without VEX: the gate rejects its build.
+    let id = inst.publish(&debian_module(&root, "deb-two"));
+    inst.approve(id);
+    let (v, log) = inst.follow(id);
+    assert_eq!(v["status"], "failed", "{v}\n{log}");
+    assert_eq!(
+        v["error"], "Trivy found CRITICAL CVEs: CVE-2026-0001 in zlib1g",
+        "{v}"
+    );
 }
