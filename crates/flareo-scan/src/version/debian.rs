@@ -19,11 +19,13 @@ use std::cmp::Ordering;
 
 use super::{Ecosystem, VersionError};
 
+thread_local! {
+    static PARSED: super::memo::Memo<debversion::Version> = Default::default();
+}
+
 /// Compares two dpkg versions.
 pub(super) fn compare(a: &str, b: &str) -> Result<Ordering, VersionError> {
-    let a = parse(a)?;
-    let b = parse(b)?;
-    Ok(a.cmp(&b))
+    PARSED.with(|m| m.compare(a, b, parse, |a, b| a.cmp(b)))
 }
 
 /// Checks that `text` is a valid dpkg version.

@@ -9,6 +9,7 @@
 
 mod alpine;
 mod debian;
+mod memo;
 mod pep440;
 mod semver;
 

@@ -18,11 +18,13 @@ use std::str::FromStr;
 
 use super::{Ecosystem, VersionError};
 
+thread_local! {
+    static PARSED: super::memo::Memo<pep440_rs::Version> = Default::default();
+}
+
 /// Compares two PEP 440 versions.
 pub(super) fn compare(a: &str, b: &str) -> Result<Ordering, VersionError> {
-    let a = parse(a)?;
-    let b = parse(b)?;
-    Ok(a.cmp(&b))
+    PARSED.with(|m| m.compare(a, b, parse, |a, b| a.cmp(b)))
 }
 
 /// Checks that `text` is a valid PEP 440 version.

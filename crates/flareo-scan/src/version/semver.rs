@@ -29,11 +29,19 @@ const NPM_MAX_LENGTH: usize = 256;
 /// node-semver's `MAX_SAFE_INTEGER` (JavaScript's), the largest version number.
 const NPM_MAX_NUMBER: u64 = (1 << 53) - 1;
 
+thread_local! {
+    // One table per ecosystem: each has its own spelling rules.
+    static PARSED: [super::memo::Memo<::semver::Version>; 3] = Default::default();
+}
+
 /// Compares two SemVer versions of `ecosystem` (npm, crates.io or Go).
 pub(super) fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Result<Ordering, VersionError> {
-    let a = parse(ecosystem, a)?;
-    let b = parse(ecosystem, b)?;
-    Ok(a.cmp_precedence(&b))
+    let table = match ecosystem {
+        Ecosystem::Npm => 0,
+        Ecosystem::CratesIo => 1,
+        _ => 2,
+    };
+    PARSED.with(|m| m[table].compare(a, b, |v| parse(ecosystem, v), |a, b| a.cmp_precedence(b)))
 }
 
 /// Checks that `text` is a valid version of `ecosystem`.
