@@ -41,15 +41,12 @@ pub fn evaluate(
     statements: &[VexStatement],
 ) -> Evaluation {
     let index = AdvisoryIndex::new(advisories);
-    let findings = apply(product, match_packages(&index, packages, os), statements);
-    let effective: Vec<ImageFinding> = findings
-        .iter()
-        .filter(|f| f.suppressed_by.is_none())
-        .map(|f| f.finding.clone())
-        .collect();
-    Evaluation {
-        verdict: gate(&effective),
-        findings,
+    let mut evaluation = Evaluation {
+        findings: apply(product, match_packages(&index, packages, os), statements),
         advisories: index.len(),
-    }
+        verdict: Ok(()),
+    };
+    let effective: Vec<ImageFinding> = evaluation.effective().cloned().collect();
+    evaluation.verdict = gate(&effective);
+    evaluation
 }

@@ -528,20 +528,18 @@ pub fn build_published(slug: &str, id: i64, digest: &str, pull_url: &str) -> (St
 }
 
 /// The mail when a re-evaluation changed a published module's verdict:
-/// `(to, subject, body)`.
+/// `(subject, body)`.
 pub fn verdict_changed(
     slug: &str,
     digest: &str,
     e: &crate::evaluations::EvaluationRecord,
-    to: &str,
-) -> (String, String, String) {
+) -> (String, String) {
     let what = if e.verdict == "pass" {
         "passes the vulnerability gate again".to_string()
     } else {
         format!("now fails the vulnerability gate:\n\n{}", e.reason)
     };
     (
-        to.to_string(),
         format!("[flareo] {slug}: verdict {}", e.verdict),
         format!(
             "The published image of {slug} ({digest}) was re-evaluated without a rebuild \

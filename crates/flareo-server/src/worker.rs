@@ -424,9 +424,7 @@ impl Worker {
         };
         let mail_ref = mail
             .as_ref()
-            .map(|(to, subject, body): &(String, String, String)| {
-                (to.as_str(), subject.as_str(), body.as_str())
-            });
+            .map(|(to, (subject, body))| (to.as_str(), subject.as_str(), body.as_str()));
         let recorded = self
             .db
             .record_evaluation(&request, &self.id, evaluation.as_ref(), mail_ref)
@@ -445,7 +443,7 @@ impl Worker {
     ) -> Result<
         Option<(
             crate::evaluations::EvaluationRecord,
-            Option<(String, String, String)>,
+            Option<(String, (String, String))>,
         )>,
         WorkerError,
     > {
@@ -458,18 +456,10 @@ impl Worker {
         else {
             return Ok(None);
         };
-        let blob = |d: &str| {
-            d.parse::<Digest>()
-                .map_err(|e| DbError::Conflict(format!("stored digest {d:?}: {e:?}")))
-        };
-        let sbom: serde_json::Value =
-            serde_json::from_slice(&self.store.get(&blob(&sbom_digest)?).await?)
-                .map_err(|e| DbError::Conflict(format!("stored SBOM {sbom_digest}: {e}")))?;
+        let sbom = self.json_blob("SBOM", &sbom_digest).await?;
         let contents = flareo_scan::sbom::read(&sbom)
             .map_err(|e| DbError::Conflict(format!("stored SBOM {sbom_digest}: {e}")))?;
-        let build_report: serde_json::Value =
-            serde_json::from_slice(&self.store.get(&blob(&report_digest)?).await?)
-                .map_err(|e| DbError::Conflict(format!("stored report {report_digest}: {e}")))?;
+        let build_report = self.json_blob("report", &report_digest).await?;
         let digest = module.summary.digest.clone();
         let previous = self.db.latest_evaluation(&request.slug, &digest).await?;
         let statements = self.db.vex_statements(&request.slug).await?;
@@ -514,16 +504,24 @@ impl Worker {
         let before = previous.map_or_else(|| "pass".to_string(), |p| p.verdict);
         let mail = if before != record.verdict {
             let to = self.db.maintainer_of(module.submission_id).await?;
-            Some(crate::mail::verdict_changed(
-                &request.slug,
-                &digest,
-                &record,
-                &to,
+            Some((
+                to,
+                crate::mail::verdict_changed(&request.slug, &digest, &record),
             ))
         } else {
             None
         };
         Ok(Some((record, mail)))
+    }
+
+    /// A JSON blob the database names by `digest` (`what` for the error).
+    async fn json_blob(&self, what: &str, digest: &str) -> Result<serde_json::Value, WorkerError> {
+        let parsed: Digest = digest
+            .parse()
+            .map_err(|e| DbError::Conflict(format!("stored {what} digest {digest:?}: {e:?}")))?;
+        let bytes = self.store.get(&parsed).await?;
+        Ok(serde_json::from_slice(&bytes)
+            .map_err(|e| DbError::Conflict(format!("stored {what} {digest}: {e}")))?)
     }
 
     async fn publish(&self, job: &Job) -> Result<(), WorkerError> {

@@ -14,53 +14,40 @@ fn cache_root() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("flareo-cache"))
 }
 
-/// A stable hash (FNV-1a) of every file's path and bytes under `dir`.
+/// The files under `dir`, relative to it, in a stable order.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.expect("read fixture sources"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap_or(e.path()).to_path_buf())
+        .collect()
+}
+
+/// SHA-256 (first 16 hex digits) of every file's path and bytes under `dir`.
 fn content_hash(dir: &Path) -> String {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)
-            .expect("read fixture sources")
-            .flatten()
-        {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p);
-            }
-        }
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for rel in files(dir) {
+        h.update(rel.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(std::fs::read(dir.join(&rel)).expect("read fixture source"));
     }
-    files.sort();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for f in files {
-        let rel = f
-            .strip_prefix(dir)
-            .unwrap_or(&f)
-            .to_string_lossy()
-            .into_owned();
-        for b in rel
-            .bytes()
-            .chain(std::fs::read(&f).expect("read fixture source"))
-        {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create fixture build dir");
-    for e in std::fs::read_dir(from)
-        .expect("read fixture sources")
-        .flatten()
-    {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy fixture source");
+    for rel in files(from) {
+        let target = to.join(&rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).expect("create fixture build dir");
         }
+        std::fs::copy(from.join(&rel), &target).expect("copy fixture source");
     }
 }
 
