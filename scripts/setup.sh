@@ -24,6 +24,7 @@ declare -A PKGS=(
   [busybox]=busybox-static
   [curl]=curl
   [go]=golang-go
+  [docker-registry]=docker-registry
 )
 missing=()
 for cmd in "${!PKGS[@]}"; do

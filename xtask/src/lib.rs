@@ -9,7 +9,8 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 /// Crates that must stay pure: no async runtime, database, HTTP or processes.
-pub const PURE_CRATES: [&str; 5] = [
+pub const PURE_CRATES: [&str; 6] = [
+    "flareo-attest",
     "flareo-recipe",
     "flareo-dockerfile",
     "flareo-shell",

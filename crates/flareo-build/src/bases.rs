@@ -200,3 +200,33 @@ fn transport(file: &Path) -> Result<String, BaseError> {
         Err(unknown())
     }
 }
+
+/// The cached base images a Dockerfile's stages start from, as (reference as
+/// written, manifest digest): what a build of it was pinned to. Stages built on
+/// `scratch` or on other stages add nothing; a reference the cache lacks is
+/// reported with an empty digest.
+pub fn bases_of(
+    cache: &BaseCache<'_>,
+    dockerfile: &str,
+) -> Result<Vec<(String, String)>, BaseError> {
+    let Ok(parsed) = flareo_dockerfile::parse_bytes(dockerfile.as_bytes()) else {
+        return Ok(vec![]);
+    };
+    let Ok(program) = flareo_dockerfile::check(&parsed) else {
+        return Ok(vec![]);
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for stage in &program.stages {
+        if let flareo_dockerfile::instructions::Base::Image { resolved, .. } = &stage.base {
+            if out.iter().any(|(r, _)| r == resolved) {
+                continue;
+            }
+            let digest = match ImageRef::parse(resolved) {
+                Ok(r) => cache.find(&r)?.map(|b| b.digest).unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            out.push((resolved.clone(), digest));
+        }
+    }
+    Ok(out)
+}

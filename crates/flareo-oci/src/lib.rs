@@ -1,10 +1,13 @@
 //! OCI images at rest: content digests, the content-addressed blob store (local
-//! disk or an S3-compatible bucket, through the same [`object_store`] API), and OCI
-//! image layouts read into and written out of that store.
+//! disk or an S3-compatible bucket, through the same [`object_store`] API), OCI
+//! image layouts read into and written out of that store, manifests as registries
+//! read them, and a client that pushes stored images to other registries.
 #![forbid(unsafe_code)]
 
 pub mod digest;
 pub mod layout;
+pub mod manifest;
+pub mod registry_client;
 pub mod store;
 pub mod store_config;
 
@@ -12,5 +15,7 @@ pub use digest::{Digest, DigestError};
 pub use layout::{
     ImageSummary, LayerSummary, LayoutError, export_layout, ingest_layout, normalize_docker_config,
 };
-pub use store::{BlobStore, StoreError};
+pub use manifest::{ManifestError, ManifestInfo};
+pub use registry_client::{Credentials, RegistryClient, RegistryError, push_image};
+pub use store::{BlobRead, BlobStore, StoreError};
 pub use store_config::StoreConfig;

@@ -16,17 +16,23 @@
 //!   blob's name.
 //! - **Verified reads.** [`BlobStore::get`] hashes what it read and refuses bytes
 //!   that do not match the digest: a corrupted or tampered blob is never served.
+//!   [`BlobStore::read`] streams a blob and holds its last chunk back until the
+//!   hash of everything before it matches, so a consumer never receives the whole
+//!   of a tampered blob; [`BlobStore::read_range`] serves part of a blob, which
+//!   cannot be checked against the digest on its own.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{
-    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions,
-    PutPayload, WriteMultipart,
+    Attribute, Attributes, GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt,
+    PutMode, PutMultipartOptions, PutOptions, PutPayload, WriteMultipart,
 };
 use tokio::io::AsyncReadExt;
 
@@ -38,6 +44,9 @@ use crate::store_config::{StoreConfig, s3_store};
 const CHUNK: usize = 8 * 1024 * 1024;
 /// Multipart parts in flight at once (bounds memory to about this many parts).
 const PARTS_IN_FLIGHT: usize = 4;
+/// Chunk size of a streamed read from local disk (`object_store`'s own file
+/// stream reads 8 KiB per blocking call, too small for multi-GB layers).
+const READ_CHUNK: usize = 1024 * 1024;
 /// How long [`BlobStore::ping`] waits for the backend.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
 /// The content type every S3 write carries. moto stores an *empty* object when a
@@ -79,6 +88,38 @@ pub enum StoreError {
     /// The backend did not answer a ping in time.
     #[error("blob store: no answer within {0:?}")]
     Timeout(Duration),
+    /// A range read asked for bytes the blob does not have.
+    #[error("blob store: range {start}..{end} is outside blob {digest} ({size} bytes)")]
+    Range {
+        /// The blob.
+        digest: Digest,
+        /// First byte asked for.
+        start: u64,
+        /// One past the last byte asked for.
+        end: u64,
+        /// The blob's size.
+        size: u64,
+    },
+}
+
+/// A blob being read: its size, the part being read, and those bytes as a stream.
+pub struct BlobRead {
+    /// The whole blob's size in bytes.
+    pub size: u64,
+    /// The bytes `stream` yields (the whole blob for [`BlobStore::read`]).
+    pub range: Range<u64>,
+    /// The bytes of `range`, in order. For a whole-blob read, the last item is an
+    /// error instead of the last chunk when the content does not hash to the digest.
+    pub stream: BoxStream<'static, Result<Bytes, StoreError>>,
+}
+
+impl std::fmt::Debug for BlobRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobRead")
+            .field("size", &self.size)
+            .field("range", &self.range)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A content-addressed blob store. Cheap to clone.
@@ -266,6 +307,87 @@ impl BlobStore {
         Ok(bytes)
     }
 
+    /// Streams the whole blob, verified as it goes: every chunk but the last is
+    /// passed on as read; the last only once the hash of all the bytes matches
+    /// `digest`, otherwise the stream ends with [`StoreError::DigestMismatch`]
+    /// (so a consumer never receives a tampered blob in full). Memory stays at a
+    /// few chunks whatever the blob's size.
+    pub async fn read(&self, digest: &Digest) -> Result<BlobRead, StoreError> {
+        let (size, range, chunks) = self.open(digest, None).await?;
+        Ok(BlobRead {
+            size,
+            range,
+            stream: verified(chunks, digest.clone()),
+        })
+    }
+
+    /// Streams bytes `range` of the blob (`start..end`, end exclusive; an empty
+    /// range yields nothing). A part of a blob cannot be checked against its
+    /// digest, so these bytes are not verified: serve them only where the whole
+    /// blob is trusted as much as its storage. A range reaching past the end is
+    /// refused with [`StoreError::Range`].
+    pub async fn read_range(
+        &self,
+        digest: &Digest,
+        range: Range<u64>,
+    ) -> Result<BlobRead, StoreError> {
+        let size = self.size(digest).await?;
+        if range.start > range.end || range.end > size {
+            return Err(StoreError::Range {
+                digest: digest.clone(),
+                start: range.start,
+                end: range.end,
+                size,
+            });
+        }
+        if range.is_empty() {
+            return Ok(BlobRead {
+                size,
+                range,
+                stream: futures::stream::empty().boxed(),
+            });
+        }
+        let (size, range, chunks) = self.open(digest, Some(range)).await?;
+        Ok(BlobRead {
+            size,
+            range,
+            stream: chunks,
+        })
+    }
+
+    /// Opens a read of the blob (or of `range` of it): size, range, chunks.
+    async fn open(
+        &self,
+        digest: &Digest,
+        range: Option<Range<u64>>,
+    ) -> Result<
+        (
+            u64,
+            Range<u64>,
+            BoxStream<'static, Result<Bytes, StoreError>>,
+        ),
+        StoreError,
+    > {
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..GetOptions::default()
+        };
+        let result = match self.inner.get_opts(&location(digest), options).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(StoreError::NotFound(digest.clone()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let size = result.meta.size;
+        let range = result.range.clone();
+        let chunks = match result.payload {
+            GetResultPayload::File(file, _) => file_chunks(file, range.clone()),
+            GetResultPayload::Stream(s) => s.map(|r| r.map_err(StoreError::from)).boxed(),
+        };
+        Ok((size, range, chunks))
+    }
+
     /// Whether the blob exists.
     pub async fn contains(&self, digest: &Digest) -> Result<bool, StoreError> {
         match self.inner.head(&location(digest)).await {
@@ -314,7 +436,109 @@ impl BlobStore {
     }
 }
 
-/// The digest and size of a local file, read in chunks.
+/// Reads `range` of a local file in [`READ_CHUNK`]-sized chunks.
+fn file_chunks(
+    file: std::fs::File,
+    range: Range<u64>,
+) -> BoxStream<'static, Result<Bytes, StoreError>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let state = (Some(file), range.start, range.end);
+    futures::stream::try_unfold(state, |(file, pos, end)| async move {
+        let Some(mut file) = file else {
+            return Ok(None);
+        };
+        if pos >= end {
+            return Ok(None);
+        }
+        let want = (end - pos).min(READ_CHUNK as u64) as usize;
+        let read = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            file.seek(SeekFrom::Start(pos))?;
+            let mut buf = vec![0u8; want];
+            let mut filled = 0;
+            while filled < want {
+                match file.read(&mut buf[filled..])? {
+                    0 => break,
+                    n => filled += n,
+                }
+            }
+            buf.truncate(filled);
+            Ok((file, buf))
+        })
+        .await
+        .map_err(|e| StoreError::Config(format!("reading a blob: {e}")))?;
+        let (file, buf) = read.map_err(|source| StoreError::ReadFile {
+            path: "a stored blob".into(),
+            source,
+        })?;
+        if buf.is_empty() {
+            return Err(StoreError::ReadFile {
+                path: "a stored blob".into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("ended at byte {pos} of {end}"),
+                ),
+            });
+        }
+        let next = pos + buf.len() as u64;
+        Ok(Some((Bytes::from(buf), (Some(file), next, end))))
+    })
+    .boxed()
+}
+
+/// Passes `chunks` on, holding the last one back until the hash of all of them
+/// matches `digest`; on a mismatch the stream ends with an error instead.
+fn verified(
+    chunks: BoxStream<'static, Result<Bytes, StoreError>>,
+    digest: Digest,
+) -> BoxStream<'static, Result<Bytes, StoreError>> {
+    struct State {
+        chunks: BoxStream<'static, Result<Bytes, StoreError>>,
+        hasher: Option<Hasher>,
+        held: Option<Bytes>,
+        digest: Digest,
+    }
+    let state = State {
+        chunks,
+        hasher: Some(Hasher::default()),
+        held: None,
+        digest,
+    };
+    futures::stream::unfold(state, |mut st| async move {
+        st.hasher.as_ref()?;
+        loop {
+            match st.chunks.next().await {
+                Some(Ok(chunk)) => {
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    st.hasher.as_mut()?.update(&chunk);
+                    if let Some(previous) = st.held.replace(chunk) {
+                        return Some((Ok(previous), st));
+                    }
+                }
+                Some(Err(e)) => {
+                    st.hasher = None;
+                    return Some((Err(e), st));
+                }
+                None => {
+                    let actual = st.hasher.take()?.finish();
+                    if actual != st.digest {
+                        let err = StoreError::DigestMismatch {
+                            what: format!("stored blob {}", location(&st.digest)),
+                            expected: st.digest.clone(),
+                            actual,
+                        };
+                        return Some((Err(err), st));
+                    }
+                    let last = st.held.take()?;
+                    return Some((Ok(last), st));
+                }
+            }
+        }
+    })
+    .boxed()
+}
+
 async fn hash_file(path: &Path) -> std::io::Result<(Digest, u64)> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut hasher = Hasher::default();

@@ -107,6 +107,8 @@ fn main() {
             store: BlobStore::local(&dir.path().join("blobs")).unwrap(),
             config: Arc::new(config),
             metrics: flareo_server::app::metrics_handle(),
+            log: None,
+            trust_root: None,
         };
         tokio::spawn(async move {
             axum::serve(listener, flareo_server::app::router(state))

@@ -44,6 +44,9 @@ pub enum ServeError {
     /// The HTTP server failed.
     #[error("HTTP server: {0}")]
     Http(std::io::Error),
+    /// The signing material or mode could not be set up.
+    #[error(transparent)]
+    Signing(#[from] crate::signing::SigningError),
 }
 
 /// How `serve` runs.
@@ -134,10 +137,12 @@ pub fn router(state: AppState) -> axum::Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
     let body_limit = state.config.operator.archive.max_bytes.min(1 << 30) as usize;
     crate::api::router()
+        .merge(crate::transparency::router())
         .merge(crate::web::router())
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(track_latency))
         .layer(sessions)
+        .merge(crate::registry::router().layer(axum::middleware::from_fn(track_latency)))
         .with_state(state)
 }
 
@@ -149,7 +154,12 @@ fn worker_id() -> String {
     format!("{host}-{}-{}", std::process::id(), &random_secret("")[..6])
 }
 
-fn make_worker(config: &Config, db: Db, store: BlobStore) -> Result<Worker, ServeError> {
+fn make_worker(
+    config: &Config,
+    db: Db,
+    store: BlobStore,
+    signing: crate::signing::SigningSetup,
+) -> Result<Worker, ServeError> {
     let engine = Arc::new(Engine::open(&config.data_dir())?);
     Ok(Worker::new(
         db,
@@ -158,7 +168,7 @@ fn make_worker(config: &Config, db: Db, store: BlobStore) -> Result<Worker, Serv
         config.operator.clone(),
         config.server.worker.clone(),
         worker_id(),
-        config.registry_host(),
+        signing,
     ))
 }
 
@@ -182,11 +192,12 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let (db, store) = open_state(&config).await?;
     let admin = bootstrap_admin(&db, &config).await?;
+    let signing = crate::signing::setup(&config, &db)?;
     let config = Arc::new(config);
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     if options.worker {
-        let worker = make_worker(&config, db.clone(), store.clone())?;
+        let worker = make_worker(&config, db.clone(), store.clone(), signing.clone())?;
         tasks.push(tokio::spawn(worker.run(stop_rx.clone())));
     }
     if let Some(smtp) = &config.server.smtp {
@@ -199,6 +210,8 @@ pub async fn serve(
         store,
         config: config.clone(),
         metrics: metrics_handle(),
+        log: signing.log.clone(),
+        trust_root: Some(Arc::new(signing.trust_root.clone())),
     };
     let listen = config.server.listen;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -223,7 +236,8 @@ pub async fn serve(
 /// Runs a worker alone until SIGINT/SIGTERM.
 pub async fn worker(config: Config) -> Result<(), ServeError> {
     let (db, store) = open_state(&config).await?;
-    let worker = make_worker(&config, db, store)?;
+    let signing = crate::signing::setup(&config, &db)?;
+    let worker = make_worker(&config, db, store, signing)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let task = tokio::spawn(worker.run(stop_rx));
     shutdown_signal().await;

@@ -296,6 +296,7 @@ impl Db {
         .execute(&mut *tx)
         .await
         .map_err(sql("storing a module"))?;
+        crate::registry::put_publication(&mut tx, &slug, &tag, p.digest).await?;
         let status = sqlx::query(
             "UPDATE submissions SET status = 'published', updated_at = $1 WHERE id = $2 AND status = 'signing'",
         )

@@ -17,8 +17,10 @@ use crate::mail::SmtpConfig;
 /// Top-level keys that belong to the operator's build settings.
 const OPERATOR_KEYS: [&str; 4] = ["approved_bases", "build", "archive", "data_dir"];
 /// Top-level keys that belong to the server.
-const SERVER_KEYS: [&str; 7] = [
+const SERVER_KEYS: [&str; 9] = [
     "listen",
+    "signing",
+    "push",
     "public_url",
     "database",
     "store",
@@ -78,6 +80,10 @@ pub struct ServerSettings {
     pub admin: AdminConfig,
     /// Worker tuning.
     pub worker: WorkerConfig,
+    /// How images are signed and logged (default: the embedded CA and log).
+    pub signing: crate::signing::SigningConfig,
+    /// An external registry every published module is also pushed to.
+    pub push: Option<crate::signing::PushConfig>,
 }
 
 impl Default for ServerSettings {
@@ -90,6 +96,8 @@ impl Default for ServerSettings {
             smtp: None,
             admin: AdminConfig::default(),
             worker: WorkerConfig::default(),
+            signing: crate::signing::SigningConfig::default(),
+            push: None,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::api;
     info(title = "Flareo API", description = "Catalog, submissions, review and build queue of a Flareo instance."),
     paths(
         api::catalog::list_modules, api::catalog::get_module,
-        api::catalog::get_sbom, api::catalog::get_vulnerabilities,
+        api::catalog::get_sbom, api::catalog::get_bundles, api::catalog::get_vulnerabilities,
         api::catalog::get_vex, api::catalog::add_vex,
         api::submissions::create_submission, api::submissions::list_submissions,
         api::submissions::get_submission, api::submissions::get_log,

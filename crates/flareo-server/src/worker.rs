@@ -54,12 +54,12 @@ pub struct Worker {
     operator: OperatorConfig,
     settings: WorkerConfig,
     id: String,
-    registry_host: String,
+    signing: crate::signing::SigningSetup,
 }
 
 impl Worker {
     /// A worker named `id` building with `engine` and storing into `store`;
-    /// pull URLs name `registry_host`.
+    /// `signing` signs, and its registry host names pull URLs.
     pub fn new(
         db: Db,
         store: BlobStore,
@@ -67,7 +67,7 @@ impl Worker {
         operator: OperatorConfig,
         settings: WorkerConfig,
         id: String,
-        registry_host: String,
+        signing: crate::signing::SigningSetup,
     ) -> Self {
         Self {
             db,
@@ -76,7 +76,7 @@ impl Worker {
             operator,
             settings,
             id,
-            registry_host,
+            signing,
         }
     }
 
@@ -207,12 +207,12 @@ impl Worker {
         }
         if step == "scan" {
             self.db
-                .set_status(
-                    sub.id,
-                    Status::Signing,
-                    Some("no signer on this instance yet: the image was not signed"),
-                )
+                .set_status(sub.id, Status::Signing, Some(&self.id))
                 .await?;
+            match self.sign(job, &sub).await? {
+                Ok(summary) => self.db.append_log(sub.id, &[summary]).await?,
+                Err(error) => return self.fail(job, &sub.slug, &error).await,
+            }
             if !self.db.complete_step(job.id, &self.id, "sign").await? {
                 return Ok(());
             }
@@ -524,6 +524,137 @@ impl Worker {
             .map_err(|e| DbError::Conflict(format!("stored {what} {digest}: {e}")))?)
     }
 
+    /// Signs the image, its provenance, SBOM and VEX, logs every signature and
+    /// stores the cosign and OCI 1.1 artifacts; `Ok(Err(message))` fails the build.
+    async fn sign(
+        &self,
+        job: &Job,
+        sub: &crate::Submission,
+    ) -> Result<Result<String, String>, WorkerError> {
+        let outputs = self.db.build_outputs(job.id).await?.ok_or_else(|| {
+            DbError::Conflict(format!("job {} has no build outputs to sign", job.id))
+        })?;
+        let digest: Digest = outputs.image_digest.parse().map_err(|e| {
+            DbError::Conflict(format!(
+                "stored image digest {:?}: {e:?}",
+                outputs.image_digest
+            ))
+        })?;
+        let manifest = self.store.get(&digest).await?;
+        let media_type = serde_json::from_slice::<serde_json::Value>(&manifest)
+            .ok()
+            .and_then(|m| m["mediaType"].as_str().map(str::to_string))
+            .unwrap_or_else(|| flareo_attest::cosign::OCI_MANIFEST.to_string());
+        let Some((_, sbom_digest)) = self.db.scan_results(sub.id).await? else {
+            return Ok(Err(
+                "nothing to sign: the build has no SBOM (scan step missing)".into(),
+            ));
+        };
+        let sbom = self.json_blob("SBOM", &sbom_digest).await?;
+        let statements = self.db.vex_statements(&sub.slug).await?;
+        let public_url = self.signing.issuer.clone();
+        let vex = (!statements.is_empty()).then(|| {
+            let id = format!("{public_url}/api/v1/modules/{}/vex", sub.slug);
+            flareo_scan::vex::document(&id, "Flareo reviewers", &statements)
+        });
+        let texts = self.db.submission_texts(sub.id).await?;
+        let source_repo = flareo_recipe::parse(&texts.recipe)
+            .ok()
+            .map(|r| r.upstream.source.clone());
+        let bases = {
+            let cache = flareo_build::BaseCache::new(&self.engine);
+            flareo_build::bases::bases_of(&cache, &texts.dockerfile).unwrap_or_default()
+        };
+        let reference = format!("{}/{}", self.signing.registry_host, sub.slug);
+        let now = crate::signing::rfc3339(std::time::SystemTime::now());
+        let started = crate::signing::rfc3339(
+            std::time::UNIX_EPOCH + Duration::from_millis(sub.created_at.max(0) as u64),
+        );
+        let facts = flareo_attest::intoto::BuildFacts {
+            image_name: reference.clone(),
+            image_sha256: digest.hex().to_string(),
+            builder_id: self.signing.builder_id.clone(),
+            source_repo: source_repo.clone(),
+            tag: sub.tag.clone(),
+            commit: None,
+            context_sha256: sub.context_digest.trim_start_matches("sha256:").to_string(),
+            dockerfile: "Dockerfile".into(),
+            requires_network: sub.requires_network,
+            base_images: bases,
+            invocation_id: format!("{public_url}/api/v1/submissions/{}", sub.id),
+            started_on: started,
+            finished_on: now,
+            slug: sub.slug.clone(),
+        };
+        let mut extras = vec![
+            (
+                flareo_attest::ca::OID_SOURCE_REPOSITORY_REF.to_string(),
+                sub.tag.clone(),
+            ),
+            (
+                flareo_attest::ca::OID_RUN_INVOCATION_URI.to_string(),
+                facts.invocation_id.clone(),
+            ),
+        ];
+        if let Some(repo) = &source_repo {
+            extras.push((
+                flareo_attest::ca::OID_SOURCE_REPOSITORY_URI.to_string(),
+                repo.clone(),
+            ));
+        }
+        let identity = flareo_attest::ca::Identity {
+            san_uri: self.signing.builder_id.clone(),
+            issuer: self.signing.issuer.clone(),
+            extras,
+        };
+        let what = crate::signing::ToSign {
+            reference: &reference,
+            digest: &outputs.image_digest,
+            media_type: &media_type,
+            size: manifest.len() as u64,
+            facts,
+            sbom,
+            vex,
+        };
+        let signed = match crate::signing::sign_build(
+            self.signing.signer.as_ref(),
+            &identity,
+            &what,
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(format!("signing failed: {e}"))),
+        };
+        for (artifact, tag) in &signed.artifacts {
+            for blob in &artifact.blobs {
+                self.store.put(bytes::Bytes::from(blob.clone())).await?;
+            }
+            self.store
+                .put(bytes::Bytes::from(artifact.manifest.clone()))
+                .await?;
+            self.db
+                .record_artifact(&sub.slug, &artifact.manifest, tag.as_deref())
+                .await?;
+        }
+        let mut rows = Vec::new();
+        for ((predicate_type, bundle), index) in signed.bundles.iter().zip(&signed.log_indexes) {
+            let blob = serde_json::to_vec(bundle).expect("JSON");
+            let d = self.store.put(bytes::Bytes::from(blob)).await?;
+            rows.push((predicate_type.clone(), d.to_string(), *index));
+        }
+        self.db
+            .record_signatures(&sub.slug, &outputs.image_digest, &rows)
+            .await?;
+        Ok(Ok(format!(
+            "signed {} by {} and attested (SLSA provenance, SBOM{}): transparency log entries {:?}",
+            outputs.image_digest,
+            self.signing.builder_id,
+            if what.vex.is_some() { ", VEX" } else { "" },
+            signed.log_indexes
+        )))
+    }
+
     async fn publish(&self, job: &Job) -> Result<(), WorkerError> {
         let sub = self.db.submission(job.submission_id).await?;
         let texts = self.db.submission_texts(sub.id).await?;
@@ -542,8 +673,15 @@ impl Worker {
         };
         let pull_url = format!(
             "{}/{}@{}",
-            self.registry_host, sub.slug, outputs.image_digest
+            self.signing.registry_host, sub.slug, outputs.image_digest
         );
+        if let Some(push) = &self.signing.push
+            && let Err(error) = self
+                .push(push, &sub.slug, &sub.tag, &outputs.image_digest)
+                .await
+        {
+            return self.fail(job, &sub.slug, &error).await;
+        }
         let mail =
             crate::mail::build_published(&sub.slug, sub.id, &outputs.image_digest, &pull_url);
         let published = self
@@ -564,6 +702,78 @@ impl Worker {
         if published {
             tracing::info!(worker = %self.id, slug = %sub.slug, digest = %outputs.image_digest, "published");
         }
+        Ok(())
+    }
+
+    /// Pushes the image, its cosign `.sig`/`.att` manifests, its OCI 1.1 referrers
+    /// and a referrers-tag index (`sha256-<hex>`, for registries without the
+    /// referrers API) to the configured registry; `Err` says what failed.
+    async fn push(
+        &self,
+        push: &crate::signing::PushConfig,
+        slug: &str,
+        tag: &str,
+        digest: &str,
+    ) -> Result<(), String> {
+        use flareo_oci::registry_client::RegistryClient;
+        let (registry, _) = push.split();
+        let repo = push.repository(slug);
+        let fail = |e: &dyn std::fmt::Display| format!("pushing to {}: {e}", push.registry);
+        let client = RegistryClient::new(&registry, push.credentials()).map_err(|e| fail(&e))?;
+        let image: Digest = digest.parse().map_err(|e| fail(&format!("{e:?}")))?;
+        client
+            .push_image(&self.store, &image, &repo, tag)
+            .await
+            .map_err(|e| fail(&e))?;
+        for tag in [
+            flareo_attest::cosign::signature_tag(digest),
+            flareo_attest::cosign::attestation_tag(digest),
+        ] {
+            if let Some(d) = self
+                .db
+                .registry_tag(slug, &tag)
+                .await
+                .map_err(|e| fail(&e))?
+            {
+                client
+                    .push_image(&self.store, &d, &repo, &tag)
+                    .await
+                    .map_err(|e| fail(&e))?;
+            }
+        }
+        let referrers = self
+            .db
+            .registry_referrers(slug, &image)
+            .await
+            .map_err(|e| fail(&e))?;
+        let mut descriptors = Vec::new();
+        for r in &referrers {
+            client
+                .push_image(&self.store, &r.digest, &repo, r.digest.as_str())
+                .await
+                .map_err(|e| fail(&e))?;
+            descriptors.push(serde_json::json!({
+                "mediaType": r.media_type,
+                "digest": r.digest.as_str(),
+                "size": r.size,
+                "artifactType": r.artifact_type,
+                "annotations": r.annotations,
+            }));
+        }
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": descriptors,
+        });
+        client
+            .put_manifest(
+                &repo,
+                &digest.replace(':', "-"),
+                "application/vnd.oci.image.index.v1+json",
+                bytes::Bytes::from(serde_json::to_vec(&index).expect("JSON")),
+            )
+            .await
+            .map_err(|e| fail(&e))?;
         Ok(())
     }
 

@@ -43,6 +43,8 @@ async fn start() -> Server {
         store,
         config: Arc::new(config),
         metrics: flareo_server::app::metrics_handle(),
+        log: None,
+        trust_root: None,
     };
     tokio::spawn(async move {
         axum::serve(listener, flareo_server::app::router(state))

@@ -55,6 +55,14 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// The embedded signing setup of an instance at `http://registry.test`.
+    fn signing(&self) -> flareo_server::signing::SigningSetup {
+        let mut config = flareo_server::Config::default();
+        config.operator.data_dir = Some(self.dir.path().to_path_buf());
+        config.server.public_url = Some("http://registry.test".into());
+        flareo_server::signing::setup(&config, &self.db).unwrap()
+    }
+
     /// A published module `web` whose build scan stored a real Debian SBOM.
     async fn new(db: Db) -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -105,7 +113,7 @@ impl Fixture {
                 ..Default::default()
             },
             id.into(),
-            "registry.test".into(),
+            self.signing(),
         )
     }
 

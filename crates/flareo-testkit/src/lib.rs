@@ -1,17 +1,22 @@
-//! Real fixtures for Flareo's tests, each started on 127.0.0.1 in a temporary
-//! directory and stopped on drop. A fixture that cannot start panics with what to
-//! install (scripts/setup.sh); none of them skips. Used only as a dev-dependency.
+//! Real fixtures for Flareo's tests (PostgreSQL, S3, SMTP, docker-registry), each
+//! started on 127.0.0.1 in a temporary directory and stopped on drop. A fixture
+//! that cannot start panics with what to install (scripts/setup.sh); none of them
+//! skips. Used only as a dev-dependency.
 
 pub mod fixtures;
 pub mod postgres;
+pub mod registry;
 pub mod s3;
+pub mod sigstore;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub use postgres::{Postgres, sqlite_url};
+pub use registry::{DockerRegistry, TestImage, write_oci_layout};
 pub use s3::S3;
+pub use sigstore::{sigstore_cli, sigstore_verify};
 pub use smtp::Smtp;
 
 /// The repository root.

@@ -46,6 +46,11 @@ enum Command {
     Vex(commands::vex::VexArgs),
     /// The OSV advisory database: import a directory or zip, show its status.
     Advisories(commands::advisories::AdvisoriesArgs),
+    /// Export the instance's trust root (Sigstore client trust config) for verifiers.
+    TrustRoot(commands::trust_root::TrustRootArgs),
+    /// Verify a published image offline: blobs, signature, certificate identity,
+    /// transparency-log inclusion, provenance and SBOM attestation.
+    Verify(commands::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +69,8 @@ fn main() -> ExitCode {
         Command::Users(args) => commands::users::run(&args),
         Command::Vex(args) => commands::vex::run(&args),
         Command::Advisories(args) => commands::advisories::run(&args),
+        Command::TrustRoot(args) => commands::trust_root::run(&args),
+        Command::Verify(args) => commands::verify::run(&args),
     };
     match result {
         Ok(code) => code,

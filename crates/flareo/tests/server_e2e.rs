@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use flareo_testkit::{Postgres, S3, Smtp, base_image, free_port, repo_root};
+use flareo_testkit::{DockerRegistry, Postgres, S3, Smtp, base_image, free_port, repo_root};
 use serde_json::Value;
 
 const ADMIN_PASSWORD: &str = "admin-password-for-tests";
@@ -326,14 +326,179 @@ fn assert_published(inst: &Instance, id: i64, slug: &str, smtp: &Smtp, log: &str
     ] {
         assert!(statuses.contains(&s), "{statuses:?}");
     }
+    assert_verifiable(inst, slug, digest);
+}
+
+/// The module was pushed to the external registry (CNCF distribution) with its
+/// signature and attestations: skopeo sees the same digest, and `flareo verify`
+/// verifies it there (bundles found through the referrers tag: no referrers API).
+fn assert_pushed(inst: &Instance, registry: &DockerRegistry, slug: &str, digest: &str) {
+    let image = format!("{}/flareo/{slug}:v1.0.0", registry.host());
+    let out = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{image}"),
+        ])
+        .output()
+        .unwrap();
+    let inspect: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "skopeo inspect {image}: {e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(inspect["Digest"], digest);
+    let tags: Vec<&str> = inspect["RepoTags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let hex = digest.trim_start_matches("sha256:");
+    for t in [
+        format!("sha256-{hex}.sig"),
+        format!("sha256-{hex}.att"),
+        format!("sha256-{hex}"),
+    ] {
+        assert!(tags.contains(&t.as_str()), "{t} not in {tags:?}");
+    }
+    let trust = inst.dir.path().join(format!("{slug}.trust.json"));
+    let v = json(
+        flareo()
+            .args([
+                "verify",
+                &format!("http://{image}"),
+                "--trust-root",
+                trust.to_str().unwrap(),
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+        "verify from the external registry",
+    );
+    assert_eq!(v["verified"], true, "{v}");
+}
+
+/// The published image verifies from Flareo's own registry with `flareo verify`
+/// (and fails with a wrong builder or another instance's trust root), and its
+/// signature bundle verifies with sigstore-python offline.
+fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
+    let trust = inst.dir.path().join(format!("{slug}.trust.json"));
+    ok(
+        inst.cli("maintainer")
+            .args(["trust-root", "--remote", "-o", trust.to_str().unwrap()])
+            .output()
+            .unwrap(),
+        "trust-root",
+    );
+    let host = inst.url.trim_start_matches("http://");
+    let image = format!("{host}/{slug}:v1.0.0");
+    let v = json(
+        flareo()
+            .args([
+                "verify",
+                &image,
+                "--trust-root",
+                trust.to_str().unwrap(),
+                "--log-url",
+                &inst.url,
+                "--json",
+            ])
+            .output()
+            .unwrap(),
+        "verify",
+    );
+    assert_eq!(v["verified"], true, "{v}");
+    let names: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "image",
+            "signature",
+            "transparency log",
+            "log consistency",
+            "provenance",
+            "sbom"
+        ],
+        "{v}"
+    );
+    // A builder the consumer does not trust.
+    let out = flareo()
+        .args([
+            "verify",
+            &image,
+            "--trust-root",
+            trust.to_str().unwrap(),
+            "--builder",
+            "https://evil.example/builders/v1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("✗ provenance: provenance builder is"),
+        "{text}"
+    );
+    // Another instance's trust root: nothing chains to it.
+    let other = inst.dir.path().join(format!("{slug}.other-trust.json"));
+    ok(
+        flareo()
+            .args(["trust-root", "-o", other.to_str().unwrap()])
+            .env("FLAREO_DATA_DIR", inst.dir.path().join("other-instance"))
+            .output()
+            .unwrap(),
+        "other trust-root",
+    );
+    let out = flareo()
+        .args(["verify", &image, "--trust-root", other.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("does not chain to any certificate authority"),
+        "{text}"
+    );
+    // sigstore-python accepts the image signature bundle.
+    let bundles = inst.get(&format!("/api/v1/modules/{slug}/bundles"));
+    assert_eq!(bundles["image"], digest);
+    let sig = bundles["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["predicateType"] == "")
+        .unwrap();
+    let bundle = inst.dir.path().join(format!("{slug}.sigstore.json"));
+    std::fs::write(&bundle, sig["bundle"].to_string()).unwrap();
+    let payload = inst.dir.path().join(format!("{slug}.payload.json"));
+    std::fs::write(&payload, bundles["payload"].as_str().unwrap()).unwrap();
+    let identity = format!("{}/builders/v1", inst.url);
+    if let Err(out) = flareo_testkit::sigstore_verify(
+        &trust,
+        &bundle,
+        &identity,
+        &inst.url,
+        payload.to_str().unwrap(),
+    ) {
+        panic!("sigstore-python refused {slug}'s signature:\n{out}");
+    }
 }
 
 #[test]
 fn sqlite_embedded_worker_publish_review_build_mail() {
     let smtp = Smtp::start();
+    let registry = DockerRegistry::start();
     let mut inst = Instance::new(&format!(
-        "smtp:\n  host: 127.0.0.1\n  port: {}\nworker:\n  lease_secs: 5\n",
-        smtp.port()
+        "smtp:\n  host: 127.0.0.1\n  port: {}\nworker:\n  lease_secs: 5\npush:\n  registry: {}/flareo\n  insecure: true\n",
+        smtp.port(),
+        registry.host()
     ));
     let data = inst.data("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -374,6 +539,7 @@ fn sqlite_embedded_worker_publish_review_build_mail() {
     inst.approve(id);
     let (v, log) = inst.follow(id);
     assert_published(&inst, id, "hello", &smtp, &log, &v);
+    assert_pushed(&inst, &registry, "hello", v["digest"].as_str().unwrap());
 
     // A failing build: the status and the mail carry the specific error.
     let broken = module(inst.dir.path(), "broken", 0);
@@ -510,9 +676,12 @@ fn postgres_s3_two_workers_and_a_killed_one() {
         s3.access_key_id(),
         s3.secret_access_key()
     );
+    // Workers on other machines sign with the instance's material: a shared dir.
+    let signing = tempfile::tempdir().unwrap();
     let mut inst = Instance::new(&format!(
-        "database: {url}\nstore:\n{store}smtp:\n  host: 127.0.0.1\n  port: {}\nworker:\n  lease_secs: 6\n  poll_secs: 0.5\n",
-        smtp.port()
+        "database: {url}\nstore:\n{store}smtp:\n  host: 127.0.0.1\n  port: {}\nworker:\n  lease_secs: 6\n  poll_secs: 0.5\nsigning:\n  dir: {}\n",
+        smtp.port(),
+        signing.path().display()
     ));
     let control = inst.data("control");
     let (a, b) = (inst.data("worker-a"), inst.data("worker-b"));

@@ -56,6 +56,9 @@ pub struct ModuleDetail {
     /// The latest re-evaluation of the current image (VEX or advisories changed
     /// since it was built); none while the build's own scan stands.
     pub evaluation: Option<crate::evaluations::EvaluationRecord>,
+    /// The current image's signature and attestations (latest of each kind), each
+    /// a Sigstore bundle at `/api/v1/modules/<slug>/bundles`.
+    pub signatures: Vec<crate::signing::StoredSignature>,
 }
 
 /// Lists published modules.
@@ -108,7 +111,9 @@ pub async fn module_detail(state: &AppState, slug: &str) -> Result<ModuleDetail,
         .db
         .latest_evaluation(slug, &row.summary.digest)
         .await?;
+    let signatures = state.db.signatures(slug, &row.summary.digest).await?;
     Ok(ModuleDetail {
+        signatures,
         evaluation,
         summary: row.summary,
         source: recipe.upstream.source.clone(),
@@ -273,4 +278,42 @@ pub async fn add_vex(
     tracing::info!(%slug, vulnerability = %statement.vulnerability, reviewer = who.user_id, "VEX statement added");
     let (_, Json(doc)) = ((), get_vex(State(state), Path(slug)).await?);
     Ok((axum::http::StatusCode::CREATED, Json(doc)))
+}
+
+/// The current image's Sigstore bundles (v0.3): the image signature (its payload is
+/// the cosign simple-signing document at `payload`) and each attestation.
+#[utoipa::path(get, path = "/api/v1/modules/{slug}/bundles", tag = "catalog",
+    params(("slug" = String, Path, description = "module slug")),
+    responses((status = 200, description = "bundles with their predicate types"),
+        (status = 404, body = super::ErrorBody)))]
+pub async fn get_bundles(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let row = state.db.module(&slug).await?;
+    let mut out = Vec::new();
+    for s in state.db.signatures(&slug, &row.summary.digest).await? {
+        let digest: flareo_oci::Digest = s.bundle_digest.parse().map_err(|_| {
+            ApiError::internal(&format!("stored bundle digest {:?}", s.bundle_digest))
+        })?;
+        let bytes = state
+            .store
+            .get(&digest)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+        let bundle: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::internal(&format!("stored bundle {digest}: {e}")))?;
+        out.push(serde_json::json!({
+            "predicateType": s.predicate_type,
+            "logIndex": s.log_index,
+            "bundle": bundle,
+        }));
+    }
+    let reference = format!("{}/{slug}", state.config.registry_host());
+    let payload = flareo_attest::cosign::simple_signing_payload(&reference, &row.summary.digest);
+    Ok(Json(serde_json::json!({
+        "image": row.summary.digest,
+        "payload": String::from_utf8_lossy(&payload),
+        "bundles": out,
+    })))
 }

@@ -41,6 +41,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// The embedded transparency log (absent when signing uses public Sigstore).
+    pub log: Option<Arc<crate::transparency::EmbeddedLog>>,
+    /// The instance's trust root as a Sigstore client trust config.
+    pub trust_root: Option<Arc<serde_json::Value>>,
 }
 
 /// An API error: HTTP status, stable code, human message.
@@ -270,6 +274,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/v1/modules", get(catalog::list_modules))
         .route("/api/v1/modules/{slug}", get(catalog::get_module))
         .route("/api/v1/modules/{slug}/sbom", get(catalog::get_sbom))
+        .route("/api/v1/modules/{slug}/bundles", get(catalog::get_bundles))
         .route(
             "/api/v1/modules/{slug}/vex",
             get(catalog::get_vex).post(catalog::add_vex),
@@ -301,6 +306,7 @@ pub fn router() -> axum::Router<AppState> {
             "/api/v1/tokens/{id}",
             axum::routing::delete(users::revoke_token),
         )
+        .route("/api/v1/trust-root", get(ops::trust_root))
         .route("/api/v1/openapi.json", get(ops::openapi))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))

@@ -136,6 +136,21 @@ pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(crate::openapi::ApiDoc::openapi())
 }
 
+/// The instance's trust root as a Sigstore `ClientTrustConfig` (give it to
+/// `flareo verify --trust-root` or `sigstore --trust-config`).
+pub async fn trust_root(State(state): State<AppState>) -> axum::response::Response {
+    match &state.trust_root {
+        Some(root) => Json(root.as_ref().clone()).into_response(),
+        None => crate::api::ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "no_trust_root",
+            message: "this instance has no embedded trust root".into(),
+            detail: None,
+        }
+        .into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::quantile;

@@ -10,7 +10,9 @@ pub mod publish;
 pub mod review;
 pub mod serve;
 pub mod status;
+pub mod trust_root;
 pub mod users;
+pub mod verify;
 pub mod vex;
 
 use std::path::{Path, PathBuf};

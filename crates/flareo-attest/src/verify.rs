@@ -1,0 +1,424 @@
+//! Offline verification of Flareo's signatures and attestations against a trust
+//! root: a bundle's certificate chain and identity, its transparency-log entry
+//! (body, inclusion proof, signed checkpoint, signed entry timestamp), the
+//! signature itself, and what the signed statements say about an image.
+
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value;
+
+use crate::bundle::{Bundle, Content, TlogEntry};
+use crate::ca::{CertInfo, der_to_pem};
+use crate::dsse::INTOTO_PAYLOAD_TYPE;
+use crate::intoto::{SLSA_PROVENANCE_V1, STATEMENT_TYPE};
+use crate::keys::{PublicKey, hex, sha256};
+use crate::merkle;
+use crate::rekor::{self, Kind};
+use crate::trust_root::TrustRoot;
+
+/// Why verification failed; each message names the check and what was found.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    /// The bundle carries neither a certificate nor is a key given.
+    #[error("no signing certificate in the bundle and no --key given")]
+    NoVerifier,
+    /// The certificate does not chain to a CA of the trust root.
+    #[error(
+        "signing certificate (issuer {issuer}) does not chain to any certificate authority in the trust root"
+    )]
+    Untrusted {
+        /// The leaf's issuer name.
+        issuer: String,
+    },
+    /// The certificate is malformed or not for code signing.
+    #[error("signing certificate is unusable: {0}")]
+    Certificate(String),
+    /// The certificate's identity is not the expected one.
+    #[error("certificate identity is {found:?}, expected {expected:?}")]
+    Identity {
+        /// SAN URIs and e-mails in the certificate.
+        found: Vec<String>,
+        /// What the caller asked for.
+        expected: String,
+    },
+    /// The certificate's OIDC issuer is not the expected one.
+    #[error("certificate OIDC issuer is {found:?}, expected {expected:?}")]
+    Issuer {
+        /// The issuer extension's value.
+        found: Option<String>,
+        /// What the caller asked for.
+        expected: String,
+    },
+    /// The bundle has no transparency-log entry.
+    #[error("signature is not in the transparency log: the bundle has no log entry")]
+    NotLogged,
+    /// The entry's log is not in the trust root.
+    #[error("log entry is from log {0}, which the trust root does not know")]
+    UnknownLog(String),
+    /// Something about the log entry does not hold.
+    #[error("log entry {index}: {reason}")]
+    Log {
+        /// The entry's index.
+        index: u64,
+        /// What did not hold.
+        reason: String,
+    },
+    /// The entry was logged outside the certificate's validity.
+    #[error(
+        "signature was logged at {logged}, outside the certificate's validity ({not_before} to {not_after}, unix seconds)"
+    )]
+    Expired {
+        /// Integrated time.
+        logged: i64,
+        /// Validity start.
+        not_before: u64,
+        /// Validity end.
+        not_after: u64,
+    },
+    /// The signature does not verify with the signer's key.
+    #[error("signature does not verify with the signing key: {0}")]
+    Signature(String),
+    /// What was signed is not the expected artifact.
+    #[error("{what} signs {found}, not {expected}")]
+    Subject {
+        /// What was looked at.
+        what: &'static str,
+        /// What it names.
+        found: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// The provenance names another builder.
+    #[error("provenance builder is {found:?}, expected {expected:?}")]
+    Builder {
+        /// `runDetails.builder.id`.
+        found: String,
+        /// What the caller trusts.
+        expected: String,
+    },
+    /// A statement or payload could not be read.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// What a verified bundle established.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// SAN identities of the signing certificate (empty with a key).
+    pub identities: Vec<String>,
+    /// OIDC issuer of the certificate.
+    pub issuer: Option<String>,
+    /// Log index and time of the entry.
+    pub log_index: u64,
+    /// Seconds since the epoch.
+    pub integrated_time: i64,
+    /// The checkpoint's tree size the inclusion was proved against.
+    pub tree_size: u64,
+    /// That tree's root.
+    pub root_hash: [u8; 32],
+    /// The signed payload (DSSE) or the artifact digest's hex (message signature).
+    pub payload: Vec<u8>,
+}
+
+/// What the caller requires of a signer.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// Exact SAN identity required.
+    pub identity: Option<String>,
+    /// Exact OIDC issuer required.
+    pub issuer: Option<String>,
+    /// A public key instead of a certificate (key-mode instances).
+    pub key: Option<PublicKey>,
+}
+
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
+}
+
+/// Verifies `bundle` against `trust`: for a message signature, over the artifact
+/// whose SHA-256 is `artifact`; for a DSSE envelope, of payload type in-toto.
+pub fn verify_bundle(
+    bundle: &Bundle,
+    trust: &TrustRoot,
+    artifact: Option<&[u8; 32]>,
+    policy: &Policy,
+) -> Result<Verified, VerifyError> {
+    let entry = bundle.tlog_entries.first().ok_or(VerifyError::NotLogged)?;
+    // Signer.
+    let (key, verifier_pem, cert) = match (&bundle.certificate, &policy.key) {
+        (Some(der), _) => {
+            let leaf = CertInfo::parse(der).map_err(|e| VerifyError::Certificate(e.to_string()))?;
+            check_chain(&leaf, trust)?;
+            (leaf.public_key, der_to_pem(der), Some(leaf))
+        }
+        (None, Some(key)) => (*key, key.to_pem(), None),
+        (None, None) => return Err(VerifyError::NoVerifier),
+    };
+    let mut identities = vec![];
+    let mut issuer = None;
+    if let Some(leaf) = &cert {
+        identities = leaf
+            .san_uris
+            .iter()
+            .chain(&leaf.san_emails)
+            .cloned()
+            .collect();
+        issuer = leaf.oidc_issuer.clone();
+        if let Some(want) = &policy.identity
+            && !identities.contains(want)
+        {
+            return Err(VerifyError::Identity {
+                found: identities,
+                expected: want.clone(),
+            });
+        }
+        if let Some(want) = &policy.issuer
+            && issuer.as_ref() != Some(want)
+        {
+            return Err(VerifyError::Issuer {
+                found: issuer,
+                expected: want.clone(),
+            });
+        }
+        let t = u64::try_from(entry.integrated_time).unwrap_or(0);
+        let (nb, na) = (secs(leaf.not_before), secs(leaf.not_after));
+        if t < nb || t > na {
+            return Err(VerifyError::Expired {
+                logged: entry.integrated_time,
+                not_before: nb,
+                not_after: na,
+            });
+        }
+    }
+    // Signature, and the body the log holds for it.
+    let (payload, expected_body) = match &bundle.content {
+        Content::MessageSignature { digest, signature } => {
+            if let Some(a) = artifact
+                && a != digest
+            {
+                return Err(VerifyError::Subject {
+                    what: "the bundle",
+                    found: format!("sha256:{}", hex(digest)),
+                    expected: format!("sha256:{}", hex(a)),
+                });
+            }
+            key.verify_prehash(digest, signature)
+                .map_err(|e| VerifyError::Signature(e.to_string()))?;
+            (
+                hex(digest).into_bytes(),
+                rekor::hashedrekord(digest, signature, &verifier_pem),
+            )
+        }
+        Content::Dsse(envelope) => {
+            let payload = envelope
+                .verify(&key, INTOTO_PAYLOAD_TYPE)
+                .map_err(|e| VerifyError::Signature(e.to_string()))?;
+            let body = rekor::dsse(envelope, &verifier_pem)
+                .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+            (payload, body)
+        }
+    };
+    check_entry(entry, trust, &expected_body)?;
+    Ok(Verified {
+        identities,
+        issuer,
+        log_index: entry.log_index,
+        integrated_time: entry.integrated_time,
+        tree_size: entry.inclusion_proof.tree_size,
+        root_hash: entry.inclusion_proof.root_hash,
+        payload,
+    })
+}
+
+fn check_chain(leaf: &CertInfo, trust: &TrustRoot) -> Result<(), VerifyError> {
+    if !leaf.code_signing {
+        return Err(VerifyError::Certificate(
+            "extended key usage lacks code signing".into(),
+        ));
+    }
+    if leaf.is_ca {
+        return Err(VerifyError::Certificate(
+            "it is a CA certificate, not a signing certificate".into(),
+        ));
+    }
+    let trusted = trust
+        .certificate_authorities
+        .iter()
+        .flat_map(|(_, c)| c)
+        .any(|der| {
+            CertInfo::parse(der).is_ok_and(|ca| ca.is_ca && leaf.verify_issued_by(&ca).is_ok())
+        });
+    if trusted {
+        Ok(())
+    } else {
+        Err(VerifyError::Untrusted {
+            issuer: leaf.issuer.clone(),
+        })
+    }
+}
+
+/// Checks a log entry: its body is `expected_body`, its inclusion proof leads to the
+/// root a checkpoint signed by a trusted log commits to, and its SET verifies.
+pub fn check_entry(
+    entry: &TlogEntry,
+    trust: &TrustRoot,
+    expected_body: &[u8],
+) -> Result<(), VerifyError> {
+    let index = entry.log_index;
+    let fail = |reason: String| VerifyError::Log { index, reason };
+    let log = trust
+        .tlog(&entry.log_id)
+        .ok_or_else(|| VerifyError::UnknownLog(hex(&entry.log_id)))?;
+    if entry.canonicalized_body != expected_body {
+        let parsed: Option<Value> = serde_json::from_slice(&entry.canonicalized_body).ok();
+        let expected: Option<Value> = serde_json::from_slice(expected_body).ok();
+        if parsed.is_none() || parsed != expected {
+            return Err(fail(
+                "the logged body is not this signature (different digest, signature or signer)"
+                    .into(),
+            ));
+        }
+    }
+    let kind_ok = matches!(
+        (
+            entry.kind,
+            serde_json::from_slice::<Value>(&entry.canonicalized_body)
+                .ok()
+                .and_then(|v| v["kind"].as_str().map(str::to_string))
+                .as_deref()
+        ),
+        (Kind::HashedRekord, Some("hashedrekord")) | (Kind::Dsse, Some("dsse"))
+    );
+    if !kind_ok {
+        return Err(fail("the entry's kind does not match its body".into()));
+    }
+    let p = &entry.inclusion_proof;
+    let leaf = merkle::leaf_hash(&entry.canonicalized_body);
+    merkle::verify_inclusion(p.log_index, p.tree_size, &leaf, &p.hashes, &p.root_hash)
+        .map_err(|e| fail(format!("inclusion proof does not verify: {e}")))?;
+    let note = crate::checkpoint::verify(&p.checkpoint, log.key.verifying_key(), None)
+        .map_err(|e| fail(format!("checkpoint is not signed by the log: {e}")))?;
+    if note.size != p.tree_size || note.root != p.root_hash {
+        return Err(fail(format!(
+            "checkpoint commits to size {} root {}, but the proof is for size {} root {}",
+            note.size,
+            hex(&note.root),
+            p.tree_size,
+            hex(&p.root_hash)
+        )));
+    }
+    let set = rekor::set_payload(
+        &entry.canonicalized_body,
+        entry.integrated_time,
+        &hex(&entry.log_id),
+        index,
+    );
+    log.key
+        .verify(&set, &entry.signed_entry_timestamp)
+        .map_err(|_| fail("signed entry timestamp does not verify with the log's key".into()))?;
+    Ok(())
+}
+
+/// Reads a cosign simple-signing payload and checks it names `image_digest`;
+/// returns its docker reference.
+pub fn check_simple_signing(payload: &[u8], image_digest: &str) -> Result<String, VerifyError> {
+    let v: Value = serde_json::from_slice(payload)
+        .map_err(|e| VerifyError::Malformed(format!("signature payload is not JSON: {e}")))?;
+    let signed = v["critical"]["image"]["docker-manifest-digest"]
+        .as_str()
+        .unwrap_or_default();
+    if signed != image_digest {
+        return Err(VerifyError::Subject {
+            what: "the signature",
+            found: signed.to_string(),
+            expected: image_digest.to_string(),
+        });
+    }
+    Ok(v["critical"]["identity"]["docker-reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// Reads an in-toto statement (a verified DSSE payload) and checks it is about
+/// `image_digest`; returns (predicate type, predicate).
+pub fn check_statement(payload: &[u8], image_digest: &str) -> Result<(String, Value), VerifyError> {
+    let v: Value = serde_json::from_slice(payload)
+        .map_err(|e| VerifyError::Malformed(format!("attestation payload is not JSON: {e}")))?;
+    if v["_type"] != STATEMENT_TYPE {
+        return Err(VerifyError::Malformed(format!(
+            "attestation is not an in-toto Statement v1 ({})",
+            v["_type"]
+        )));
+    }
+    let want = image_digest.strip_prefix("sha256:").unwrap_or(image_digest);
+    let subjects: Vec<String> = v["subject"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| {
+            s["digest"]["sha256"]
+                .as_str()
+                .map(|d| format!("sha256:{d}"))
+        })
+        .collect();
+    if !subjects
+        .iter()
+        .any(|s| s.strip_prefix("sha256:") == Some(want))
+    {
+        return Err(VerifyError::Subject {
+            what: "the attestation",
+            found: subjects.join(", "),
+            expected: image_digest.to_string(),
+        });
+    }
+    let predicate_type = v["predicateType"].as_str().unwrap_or_default().to_string();
+    Ok((predicate_type, v["predicate"].clone()))
+}
+
+/// Checks SLSA provenance names `builder_id` as its builder; returns the build type.
+pub fn check_provenance(
+    predicate_type: &str,
+    predicate: &Value,
+    builder_id: &str,
+) -> Result<String, VerifyError> {
+    if predicate_type != SLSA_PROVENANCE_V1 {
+        return Err(VerifyError::Malformed(format!(
+            "predicate type {predicate_type:?} is not SLSA provenance v1"
+        )));
+    }
+    let found = predicate["runDetails"]["builder"]["id"]
+        .as_str()
+        .unwrap_or_default();
+    if found != builder_id {
+        return Err(VerifyError::Builder {
+            found: found.to_string(),
+            expected: builder_id.to_string(),
+        });
+    }
+    Ok(predicate["buildDefinition"]["buildType"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// SHA-256 of `bytes` as `sha256:<hex>`.
+pub fn digest_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex(&sha256(bytes)))
+}
+
+/// Base64 decode helper for callers reading cosign annotations.
+pub fn b64decode(s: &str) -> Result<Vec<u8>, VerifyError> {
+    B64.decode(s)
+        .map_err(|e| VerifyError::Malformed(format!("not base64: {e}")))
+}
+
+/// Base64 encode helper (standard alphabet, padded), for annotations.
+pub fn b64encode(bytes: &[u8]) -> String {
+    B64.encode(bytes)
+}

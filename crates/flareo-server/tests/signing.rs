@@ -1,0 +1,331 @@
+//! Signing for real, without a build: the embedded CA and transparency log sign an
+//! image, its provenance and SBOM; the results verify with Flareo's verifier,
+//! with sigstore-python (offline, against the exported trust config) and with the
+//! shared validators (DSSE, SLSA provenance, Rekor entry and checkpoint); and a
+//! re-tagged image, a signature from another instance's CA, a forged log entry and
+//! a wrong builder each fail with their own message.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use flareo_attest::bundle::{Bundle, Content};
+use flareo_attest::ca::{CertInfo, Identity};
+use flareo_attest::intoto::{BuildFacts, CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1};
+use flareo_attest::keys::{hex, sha256};
+use flareo_attest::verify::{self, Policy, VerifyError};
+use flareo_server::Db;
+use flareo_server::signing::{EmbeddedSigner, Material, SignedBuild, ToSign, sign_build};
+use flareo_server::transparency::EmbeddedLog;
+use flareo_testkit::{sigstore_verify, validate};
+use serde_json::{Value, json};
+
+const URL: &str = "http://flareo.test";
+
+fn facts(digest_hex: &str, builder: &str) -> BuildFacts {
+    BuildFacts {
+        image_name: "flareo.test/demo".into(),
+        image_sha256: digest_hex.into(),
+        builder_id: builder.into(),
+        source_repo: Some("https://git.example/demo".into()),
+        tag: "v1.0.0".into(),
+        commit: None,
+        context_sha256: "cd".repeat(32),
+        dockerfile: "Dockerfile".into(),
+        requires_network: false,
+        base_images: vec![("busybox:1.35".into(), format!("sha256:{}", "ef".repeat(32)))],
+        invocation_id: format!("{URL}/api/v1/submissions/1"),
+        started_on: "2026-11-23T10:00:00Z".into(),
+        finished_on: "2026-11-23T10:01:00Z".into(),
+        slug: "demo".into(),
+    }
+}
+
+fn identity() -> Identity {
+    Identity {
+        san_uri: format!("{URL}/builders/v1"),
+        issuer: URL.into(),
+        extras: vec![],
+    }
+}
+
+async fn sign(material: &Material, log: Arc<EmbeddedLog>, manifest: &[u8]) -> SignedBuild {
+    let signer = EmbeddedSigner::new(material.clone(), log);
+    let digest = verify::digest_of(manifest);
+    let what = ToSign {
+        reference: "flareo.test/demo",
+        digest: &digest,
+        media_type: flareo_attest::cosign::OCI_MANIFEST,
+        size: manifest.len() as u64,
+        facts: facts(
+            digest.trim_start_matches("sha256:"),
+            &format!("{URL}/builders/v1"),
+        ),
+        sbom: json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": []}),
+        vex: None,
+    };
+    sign_build(&signer, &identity(), &what).await.unwrap()
+}
+
+fn bundle(signed: &SignedBuild, predicate: &str) -> Bundle {
+    let (_, v) = signed.bundles.iter().find(|(p, _)| p == predicate).unwrap();
+    Bundle::from_json(v).unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn signed_images_verify_with_flareo_sigstore_python_and_the_validators() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&flareo_testkit::sqlite_url(dir.path()))
+        .await
+        .unwrap();
+    let material = Material::open(&dir.path().join("signing"), "flareo.test").unwrap();
+    let log = Arc::new(EmbeddedLog::new(
+        db.clone(),
+        material.log_key.clone(),
+        "flareo.test",
+    ));
+    let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[]}"#;
+    let digest = verify::digest_of(manifest);
+    let signed = sign(&material, log.clone(), manifest).await;
+    assert_eq!(signed.log_indexes, vec![0, 1, 2]);
+    let trust = material.trust_root(URL);
+    let trust_file = write(
+        dir.path(),
+        "trust.json",
+        trust.client_trust_config_json().to_string().as_bytes(),
+    );
+    let policy = Policy {
+        identity: Some(format!("{URL}/builders/v1")),
+        issuer: Some(URL.into()),
+        key: None,
+    };
+
+    // Flareo's own verifier: signature, log, provenance, SBOM.
+    let sig = bundle(&signed, "");
+    let v = verify::verify_bundle(&sig, &trust, Some(&sha256(&signed.payload)), &policy).unwrap();
+    assert_eq!(v.log_index, 0);
+    assert_eq!(
+        verify::check_simple_signing(&signed.payload, &digest).unwrap(),
+        "flareo.test/demo"
+    );
+    let prov = bundle(&signed, SLSA_PROVENANCE_V1);
+    let v = verify::verify_bundle(&prov, &trust, None, &policy).unwrap();
+    let (t, p) = verify::check_statement(&v.payload, &digest).unwrap();
+    verify::check_provenance(&t, &p, &format!("{URL}/builders/v1")).unwrap();
+    let sbom = bundle(&signed, CYCLONEDX_PREDICATE);
+    verify::verify_bundle(&sbom, &trust, None, &policy).unwrap();
+
+    // sigstore-python, offline, against the exported trust config.
+    let payload = write(dir.path(), "payload.json", &signed.payload);
+    let sig_file = write(
+        dir.path(),
+        "sig.bundle.json",
+        sig.to_json().to_string().as_bytes(),
+    );
+    let prov_file = write(
+        dir.path(),
+        "prov.bundle.json",
+        prov.to_json().to_string().as_bytes(),
+    );
+    let id = format!("{URL}/builders/v1");
+    if let Err(out) = sigstore_verify(
+        Path::new(&trust_file),
+        Path::new(&sig_file),
+        &id,
+        URL,
+        &payload,
+    ) {
+        panic!("sigstore-python refused the image signature:\n{out}");
+    }
+    if let Err(out) = sigstore_verify(
+        Path::new(&trust_file),
+        Path::new(&prov_file),
+        &id,
+        URL,
+        &digest,
+    ) {
+        panic!("sigstore-python refused the provenance:\n{out}");
+    }
+
+    // The shared validators.
+    let leaf = CertInfo::parse(sig.certificate.as_ref().unwrap()).unwrap();
+    let leaf_pem = write(dir.path(), "leaf.pem", leaf.public_key.to_pem().as_bytes());
+    validate(
+        "verify-dsse",
+        Path::new(&prov_file),
+        &[&leaf_pem, "--payload-type", "application/vnd.in-toto+json"],
+    )
+    .unwrap_or_else(|o| panic!("verify-dsse: {o}"));
+    validate(
+        "validate-slsa-provenance",
+        Path::new(&prov_file),
+        &[
+            "--builder-id",
+            &id,
+            "--subject-digest",
+            &digest,
+            "--build-type",
+            flareo_attest::intoto::FLAREO_BUILD_TYPE,
+        ],
+    )
+    .unwrap_or_else(|o| panic!("validate-slsa-provenance: {o}"));
+    let entry = log.entry(1).await.unwrap().unwrap();
+    let uuid = log.uuid(&flareo_attest::merkle::leaf_hash(&entry.canonicalized_body));
+    let entry_file = write(
+        dir.path(),
+        "entry.json",
+        entry.to_rekor_response(&uuid).to_string().as_bytes(),
+    );
+    let log_pem = write(
+        dir.path(),
+        "log.pem",
+        material.log_key.public().to_pem().as_bytes(),
+    );
+    let out = std::process::Command::new(
+        flareo_testkit::shared_dir().join("validators/verify-merkle-inclusion"),
+    )
+    .args(["rekor", &entry_file, "--checkpoint-key", &log_pem])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Search by artifact hash finds the image signature's entry.
+    let found = log.search(&hex(&sha256(&signed.payload))).await.unwrap();
+    assert_eq!(
+        found,
+        vec![flareo_attest::merkle::leaf_hash(
+            &sig.tlog_entries[0].canonicalized_body
+        )]
+    );
+
+    // A re-tagged image: the signature names another digest.
+    let other = verify::digest_of(b"another image");
+    let e = verify::check_simple_signing(&signed.payload, &other).unwrap_err();
+    assert!(matches!(e, VerifyError::Subject { .. }), "{e}");
+    assert!(e.to_string().contains(&format!("not {other}")), "{e}");
+    let e = verify::check_statement(&v.payload, &other)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("the attestation signs"), "{e}");
+
+    // A signature by another instance's CA (its own log is trusted, its CA is not).
+    let stranger = Material::open(&dir.path().join("other"), "other.test").unwrap();
+    let strange = sign(&stranger, log.clone(), manifest).await;
+    let e = verify::verify_bundle(
+        &bundle(&strange, ""),
+        &trust,
+        Some(&sha256(&strange.payload)),
+        &policy,
+    )
+    .unwrap_err();
+    assert!(matches!(e, VerifyError::Untrusted { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("does not chain to any certificate authority"),
+        "{e}"
+    );
+
+    // A forged log entry: another body, or a doctored proof.
+    let mut forged = sig.clone();
+    forged.tlog_entries[0].inclusion_proof.root_hash[0] ^= 1;
+    let e = verify::verify_bundle(&forged, &trust, Some(&sha256(&signed.payload)), &policy)
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("inclusion proof does not verify"),
+        "{e}"
+    );
+    let forged_file = write(
+        dir.path(),
+        "forged.json",
+        forged.to_json().to_string().as_bytes(),
+    );
+    assert!(
+        sigstore_verify(
+            Path::new(&trust_file),
+            Path::new(&forged_file),
+            &id,
+            URL,
+            &payload
+        )
+        .is_err()
+    );
+    let mut swapped = sig.clone();
+    swapped.tlog_entries[0] = prov.tlog_entries[0].clone();
+    let e = verify::verify_bundle(&swapped, &trust, Some(&sha256(&signed.payload)), &policy)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the logged body is not this signature"),
+        "{e}"
+    );
+    let mut unsigned_set = sig.clone();
+    unsigned_set.tlog_entries[0].integrated_time += 1;
+    let e = verify::verify_bundle(
+        &unsigned_set,
+        &trust,
+        Some(&sha256(&signed.payload)),
+        &policy,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("signed entry timestamp"), "{e}");
+
+    // A wrong builder.
+    let e = verify::check_provenance(&t, &p, "https://evil.example/builders/v1")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        format!(
+            "provenance builder is \"{URL}/builders/v1\", expected \"https://evil.example/builders/v1\""
+        )
+    );
+
+    // Another identity or issuer is refused by name.
+    let wrong = Policy {
+        identity: Some("https://someone/else".into()),
+        ..policy.clone()
+    };
+    let e =
+        verify::verify_bundle(&sig, &trust, Some(&sha256(&signed.payload)), &wrong).unwrap_err();
+    assert!(e.to_string().starts_with("certificate identity is"), "{e}");
+    if let Content::MessageSignature { .. } = sig.content {
+    } else {
+        panic!("the image signature is a message signature");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_signers_share_one_log_without_forks() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = flareo_testkit::sqlite_url(dir.path());
+    let material = Material::open(&dir.path().join("signing"), "flareo.test").unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..4u8 {
+        let db = Db::open(&url).await.unwrap();
+        let log = Arc::new(EmbeddedLog::new(
+            db,
+            material.log_key.clone(),
+            "flareo.test",
+        ));
+        let material = material.clone();
+        tasks.push(tokio::spawn(async move {
+            let manifest = format!("{{\"n\":{i}}}");
+            sign(&material, log, manifest.as_bytes()).await
+        }));
+    }
+    let mut indexes = Vec::new();
+    for t in tasks {
+        indexes.extend(t.await.unwrap().log_indexes);
+    }
+    indexes.sort_unstable();
+    assert_eq!(indexes, (0..12).collect::<Vec<u64>>());
+    let _ = Value::Null;
+}
