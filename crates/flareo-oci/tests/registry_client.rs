@@ -1,8 +1,9 @@
 //! The registry client against a real registry (Debian's docker-registry, CNCF
 //! distribution 2.8): a stored image pushed with it is what `skopeo` reads back
 //! (same digest, same blobs) and what the client pulls back; basic auth with
-//! good, wrong and no credentials; the registry's errors reach the caller with
-//! the registry, the object and the registry's own message.
+//! good, wrong and no credentials; bearer tokens from a token service that signs
+//! JWTs the way distribution's `auth: token` checks them; the registry's errors
+//! reach the caller with the registry, the object and the registry's own message.
 
 use std::path::Path;
 use std::process::Command;
@@ -277,4 +278,191 @@ async fn basic_auth_pushes_with_the_right_password_only() {
     assert_eq!(inspect["Digest"], image.manifest.as_str());
     let client = RegistryClient::new(&registry.url(), right).unwrap();
     assert_eq!(client.list_tags("flareo/private").await.unwrap(), ["v1"]);
+}
+
+/// A token service as distribution's `auth: token` expects one: `GET /token`
+/// with basic credentials returns a JWT (ES256, signing certificate in `x5c`)
+/// granting the scope asked for. Serves until the test ends.
+struct TokenService {
+    url: String,
+    issued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+const TOKEN_ISSUER: &str = "flareo-test-issuer";
+const TOKEN_SERVICE: &str = "flareo-test-registry";
+
+impl TokenService {
+    fn start(
+        key: flareo_attest::keys::KeyPair,
+        cert_der: Vec<u8>,
+        user: &str,
+        password: &str,
+    ) -> Self {
+        use base64::Engine;
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = issued.clone();
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                let _ = reader.read_line(&mut request_line);
+                let mut authorized = false;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("authorization")
+                    {
+                        authorized = value.trim() == expected;
+                    }
+                }
+                let target = request_line.split_whitespace().nth(1).unwrap_or("");
+                let scope = target
+                    .split_once('?')
+                    .map(|(_, q)| q)
+                    .unwrap_or("")
+                    .split('&')
+                    .find_map(|p| p.strip_prefix("scope="))
+                    .map(|s| {
+                        s.replace("%3A", ":")
+                            .replace("%2F", "/")
+                            .replace("%2C", ",")
+                    })
+                    .unwrap_or_default();
+                let (status, body) = if authorized {
+                    count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let token = jwt(&key, &cert_der, &scope);
+                    ("200 OK", serde_json::json!({ "token": token }).to_string())
+                } else {
+                    (
+                        "401 Unauthorized",
+                        r#"{"details":"bad credentials"}"#.to_string(),
+                    )
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Self { url, issued }
+    }
+}
+
+/// A JWT granting `scope` (`repository:<name>:<actions>`), signed ES256 with
+/// `key`, its certificate in the `x5c` header.
+fn jwt(key: &flareo_attest::keys::KeyPair, cert_der: &[u8], scope: &str) -> String {
+    use base64::Engine;
+    use p256::ecdsa::signature::Signer;
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let std = base64::engine::general_purpose::STANDARD;
+    let mut access = Vec::new();
+    if let (Some((kind, rest)), Some((_, actions))) =
+        (scope.split_once(':'), scope.rsplit_once(':'))
+    {
+        let name = &rest[..rest.len() - actions.len() - 1];
+        access.push(serde_json::json!({
+            "type": kind, "name": name, "actions": actions.split(',').collect::<Vec<_>>(),
+        }));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = serde_json::json!({"typ": "JWT", "alg": "ES256", "x5c": [std.encode(cert_der)]});
+    let claims = serde_json::json!({
+        "iss": TOKEN_ISSUER, "sub": "flareo", "aud": TOKEN_SERVICE,
+        "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("{now}-{scope}"),
+        "access": access,
+    });
+    let signing_input = format!(
+        "{}.{}",
+        url.encode(header.to_string()),
+        url.encode(claims.to_string())
+    );
+    let signature: p256::ecdsa::Signature = key.signing_key().sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", url.encode(signature.to_bytes()))
+}
+
+#[tokio::test]
+async fn bearer_tokens_come_from_the_registrys_token_service() {
+    let key = flareo_attest::keys::KeyPair::generate();
+    let now = std::time::SystemTime::now();
+    let ca = flareo_attest::ca::Ca::create(
+        key.clone(),
+        "Flareo test token signer",
+        now - std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(3600),
+    )
+    .unwrap();
+    let tokens = TokenService::start(key, ca.root_der().to_vec(), "flareo", "token pass");
+    let registry = DockerRegistry::start_with_token_auth(&flareo_testkit::TokenAuth {
+        realm: tokens.url.clone(),
+        service: TOKEN_SERVICE.into(),
+        issuer: TOKEN_ISSUER.into(),
+        root_cert_pem: ca.root_pem(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (store, image) = stored_image(dir.path()).await;
+    let digest: Digest = image.manifest.parse().unwrap();
+    let target = format!("{}/flareo/tokened:v1", registry.url());
+
+    // No credentials: the token service refuses, and the error says where.
+    let err = push_image(&store, &digest, &target, Credentials::Anonymous)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "registry {}: checking blob {} in flareo/tokened: getting a token from {}: not authorized: ",
+            registry.host(),
+            image.config,
+            tokens.url
+        )),
+        "{err}"
+    );
+
+    let creds = Credentials::Basic {
+        username: "flareo".into(),
+        password: "token pass".into(),
+    };
+    let pushed = push_image(&store, &digest, &target, creds.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", registry.log()));
+    assert_eq!(pushed.uploaded.len(), 3);
+    assert!(
+        tokens.issued.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "pull and push scopes"
+    );
+    let client = RegistryClient::new(&registry.url(), creds).unwrap();
+    assert_eq!(client.list_tags("flareo/tokened").await.unwrap(), ["v1"]);
+    assert_eq!(
+        client
+            .get_manifest("flareo/tokened", "v1")
+            .await
+            .unwrap()
+            .digest,
+        digest
+    );
+    // skopeo goes through the same token dance and sees the same image.
+    let inspect: serde_json::Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--creds",
+        "flareo:token pass",
+        &format!("docker://{}/flareo/tokened:v1", registry.host()),
+    ]))
+    .unwrap();
+    assert_eq!(inspect["Digest"], image.manifest.as_str());
 }

@@ -77,7 +77,7 @@ impl Server {
             "latest",
             &[
                 ("etc/greeting", content),
-                ("usr/share/big.bin", &[3u8; 200_000]),
+                ("usr/share/noise.bin", &noise(200_000)),
             ],
         );
         let summary = ingest_layout(&self.store, &image.dir).await.unwrap();
@@ -112,6 +112,19 @@ impl Server {
     }
 }
 
+/// Bytes that do not compress (xorshift), the same on every call.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
@@ -129,17 +142,23 @@ fn blob(image: &TestImage, digest: &str) -> Vec<u8> {
     .unwrap()
 }
 
-fn skopeo(args: &[&str]) -> String {
-    let out = Command::new("skopeo")
-        .args(args)
-        .output()
-        .expect("run skopeo (run scripts/setup.sh)");
-    assert!(
-        out.status.success(),
-        "skopeo {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+/// Runs skopeo on a blocking thread (the server under test shares the runtime).
+async fn skopeo(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new("skopeo")
+            .args(&args)
+            .output()
+            .expect("run skopeo (run scripts/setup.sh)");
+        assert!(
+            out.status.success(),
+            "skopeo {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 fn assert_same_blobs(image: &TestImage, copy: &Path) {
@@ -161,7 +180,8 @@ async fn skopeo_pulls_a_published_module() {
     for tag in ["v1.2.3", "latest"] {
         let reference = format!("docker://{}/hello:{tag}", server.host);
         let inspect: Value =
-            serde_json::from_str(&skopeo(&["inspect", "--tls-verify=false", &reference])).unwrap();
+            serde_json::from_str(&skopeo(&["inspect", "--tls-verify=false", &reference]).await)
+                .unwrap();
         assert_eq!(inspect["Digest"], image.manifest.as_str(), "{tag}");
         assert_eq!(inspect["Architecture"], "amd64");
         assert_eq!(
@@ -171,7 +191,7 @@ async fn skopeo_pulls_a_published_module() {
         );
     }
     let by_digest = format!("docker://{}/hello@{}", server.host, image.manifest);
-    let raw = skopeo(&["inspect", "--raw", "--tls-verify=false", &by_digest]);
+    let raw = skopeo(&["inspect", "--raw", "--tls-verify=false", &by_digest]).await;
     assert_eq!(raw.as_bytes(), blob(&image, &image.manifest));
 
     let copy = server.dir.path().join("copy");
@@ -181,7 +201,8 @@ async fn skopeo_pulls_a_published_module() {
         "--src-tls-verify=false",
         &format!("docker://{}/hello:v1.2.3", server.host),
         &format!("oci:{}:v1.2.3", copy.display()),
-    ]);
+    ])
+    .await;
     assert_same_blobs(&image, &copy);
 }
 
@@ -199,6 +220,8 @@ async fn check_http(server: &Server) {
 async fn manifests(server: &Server, image: &TestImage) {
     let response = server.get("/v2/", &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
+    // Anonymous and stateless: no session is started for a pull.
+    assert!(response.headers().get("set-cookie").is_none());
     assert_eq!(
         header(response.headers(), "docker-distribution-api-version"),
         "registry/2.0"
@@ -437,7 +460,7 @@ async fn walls_and_errors(server: &Server, image: &TestImage, other: &TestImage)
     .await;
     for digest in other.layers.iter().chain([&other.config]) {
         if image.layers.contains(digest) {
-            continue; // the shared 200 kB layer is this image's too
+            continue; // the noise layer is this image's too
         }
         assert_error(
             server,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub use postgres::{Postgres, sqlite_url};
-pub use registry::{DockerRegistry, TestImage, write_oci_layout};
+pub use registry::{DockerRegistry, TestImage, TokenAuth, write_oci_layout};
 pub use s3::S3;
 pub use sigstore::{sigstore_cli, sigstore_verify};
 pub use smtp::Smtp;

@@ -1,8 +1,8 @@
 //! A real registry to push to: Debian's `docker-registry` (CNCF distribution 2.8)
 //! on a free 127.0.0.1 port, storing under a temporary directory, optionally
-//! behind htpasswd basic auth; killed on drop. A missing binary fails the test:
-//! run scripts/setup.sh. Also small OCI images written by hand, for registry tests
-//! that need an image without building one.
+//! behind htpasswd basic auth or bearer tokens; killed on drop. A missing binary
+//! fails the test: run scripts/setup.sh. Also small OCI images written by hand,
+//! for registry tests that need an image without building one.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -25,6 +25,30 @@ pub struct DockerRegistry {
     port: u16,
     dir: tempfile::TempDir,
     credentials: Option<(String, String)>,
+    /// Answers `/v2/` with 401 (basic or token auth).
+    guarded: bool,
+}
+
+/// Token authentication (`auth: token` in distribution's configuration): the
+/// registry sends clients to `realm` for a JWT signed by a key whose certificate
+/// chains to `root_cert_pem`, issued by `issuer` for audience `service`.
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    /// The token service's URL.
+    pub realm: String,
+    /// The `service` (token audience) the registry names.
+    pub service: String,
+    /// The `iss` tokens must carry.
+    pub issuer: String,
+    /// PEM certificate(s) token signing certificates must chain to.
+    pub root_cert_pem: String,
+}
+
+/// How the registry authenticates.
+enum Auth<'a> {
+    Anonymous,
+    Basic(&'a str, &'a str),
+    Token(&'a TokenAuth),
 }
 
 /// `GET /v2/` without credentials; returns the status code.
@@ -78,35 +102,58 @@ fn htpasswd_line(user: &str, password: &str) -> String {
 impl DockerRegistry {
     /// Starts an anonymous registry (anyone may push and pull).
     pub fn start() -> Self {
-        Self::launch(None)
+        Self::launch(Auth::Anonymous)
     }
 
     /// Starts a registry that requires HTTP basic auth as `user`/`password`.
     pub fn start_with_basic_auth(user: &str, password: &str) -> Self {
-        Self::launch(Some((user.to_string(), password.to_string())))
+        Self::launch(Auth::Basic(user, password))
     }
 
-    fn launch(credentials: Option<(String, String)>) -> Self {
+    /// Starts a registry that requires bearer tokens from `token.realm`.
+    pub fn start_with_token_auth(token: &TokenAuth) -> Self {
+        Self::launch(Auth::Token(token))
+    }
+
+    fn launch(auth: Auth<'_>) -> Self {
         assert!(
             Path::new(BINARY).is_file(),
             "{BINARY} not found: install Debian's docker-registry (run scripts/setup.sh)"
         );
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
-        let auth = match &credentials {
-            Some((user, password)) => {
+        let (auth_yaml, credentials) = match auth {
+            Auth::Anonymous => (String::new(), None),
+            Auth::Basic(user, password) => {
                 let htpasswd = dir.path().join("htpasswd");
                 std::fs::write(&htpasswd, format!("{}\n", htpasswd_line(user, password)))
                     .expect("write htpasswd");
-                format!(
-                    "auth:\n  htpasswd:\n    realm: flareo-test\n    path: {}\n",
-                    htpasswd.display()
+                (
+                    format!(
+                        "auth:\n  htpasswd:\n    realm: flareo-test\n    path: {}\n",
+                        htpasswd.display()
+                    ),
+                    Some((user.to_string(), password.to_string())),
                 )
             }
-            None => String::new(),
+            Auth::Token(token) => {
+                let bundle = dir.path().join("token-root.pem");
+                std::fs::write(&bundle, &token.root_cert_pem).expect("write token root");
+                (
+                    format!(
+                        "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                        token.realm,
+                        token.service,
+                        token.issuer,
+                        bundle.display()
+                    ),
+                    None,
+                )
+            }
         };
+        let guarded = !auth_yaml.is_empty();
         let config = format!(
-            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: flareo-test-secret\n{auth}",
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: flareo-test-secret\n{auth_yaml}",
             dir.path().join("data").display()
         );
         let config_path = dir.path().join("config.yml");
@@ -125,6 +172,7 @@ impl DockerRegistry {
             port,
             dir,
             credentials,
+            guarded,
         };
         registry.wait_until_up();
         registry
@@ -133,7 +181,7 @@ impl DockerRegistry {
     /// Polls `/v2/` until it answers 200 (or 401 behind auth).
     fn wait_until_up(&mut self) {
         let deadline = Instant::now() + START_TIMEOUT;
-        let ready = if self.credentials.is_some() { 401 } else { 200 };
+        let ready = if self.guarded { 401 } else { 200 };
         loop {
             match v2_status(self.port) {
                 Ok(status) if status == ready => return,

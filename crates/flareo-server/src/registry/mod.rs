@@ -369,16 +369,12 @@ impl Registry<'_> {
                 (media_type, bytes.len() as u64, (!head).then_some(bytes))
             }
         };
-        let mut response = Response::builder()
+        Response::builder()
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, media_type)
             .header(CONTENT_DIGEST, digest.as_str())
             .header(header::CONTENT_LENGTH, size)
-            .header(header::ETAG, format!("\"{digest}\""));
-        if let Some(h) = response.headers_mut() {
-            h.insert(header::VARY, HeaderValue::from_static("Accept"));
-        }
-        response
+            .header(header::ETAG, format!("\"{digest}\""))
             .body(body.map(Body::from).unwrap_or_else(Body::empty))
             .map_err(|e| RegistryError::internal(&e))
     }
