@@ -41,9 +41,7 @@ pub fn empty_root() -> Hash {
 }
 
 /// Lower-case hex of a hash (or any bytes), for messages and logs.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::keys::hex;
 
 /// The address of a perfect subtree: leaves `[index·2^level, (index+1)·2^level)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

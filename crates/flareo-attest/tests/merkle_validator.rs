@@ -3,8 +3,6 @@
 //! nobody on the team): our roots, inclusion and consistency proofs and signed
 //! checkpoints are accepted, and tampered ones are refused.
 
-use std::process::Command;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use flareo_attest::checkpoint::Checkpoint;
@@ -12,22 +10,10 @@ use flareo_attest::merkle::{self, Hash, MemoryTree, hex};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{EncodePublicKey, LineEnding};
 
-/// Runs the validator with `args`; (exit code, output).
+/// Runs `verify-merkle-inclusion` with `args`; (exit code, output).
 fn validator(args: &[String]) -> (i32, String) {
-    let out = Command::new(
-        flareo_testkit::shared_dir()
-            .join("validators")
-            .join("verify-merkle-inclusion"),
-    )
-    .args(args)
-    .output()
-    .expect("run verify-merkle-inclusion");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    flareo_testkit::run_validator("verify-merkle-inclusion", &args)
 }
 
 fn hexes(proof: &[Hash]) -> String {

@@ -903,6 +903,37 @@ impl RegistryClient {
         Err(self.protocol(&what, format!("more than {MAX_TAG_PAGES} pages of tags")))
     }
 
+    /// The referrers of manifest `digest` (an OCI image index): from the referrers
+    /// API, or, for registries without it (404), from the referrers tag schema's
+    /// `sha256-<hex>` tag; `None` when neither exists.
+    pub async fn get_referrers(
+        &self,
+        repository: &str,
+        digest: &Digest,
+    ) -> Result<Option<serde_json::Value>, RegistryError> {
+        let what = format!("listing the referrers of {repository}@{digest}");
+        let scope = scope(repository, Access::Pull);
+        let url = self.url(&format!("/v2/{repository}/referrers/{digest}"));
+        let response = self
+            .send(&what, &scope, &url, || self.http.get(url.clone()))
+            .await?;
+        let bytes = if response.status().is_success() {
+            response.bytes().await.map_err(self.http_err(&what))?
+        } else if response.status() == StatusCode::NOT_FOUND {
+            let tag = digest.as_str().replace(':', "-");
+            match self.get_manifest(repository, &tag).await {
+                Ok(m) => m.bytes,
+                Err(RegistryError::Status { status: 404, .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        } else {
+            return Err(self.status_error(&what, response).await);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| self.protocol(&what, format!("referrers index is not JSON: {e}")))
+    }
+
     /// Pushes the manifest `digest` from `store` as `repository:reference`,
     /// with everything it references first: an index's child manifests (by
     /// digest), then the config and layers (or an artifact's blobs) the registry

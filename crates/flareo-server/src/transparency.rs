@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flareo_attest::bundle::{InclusionProof, TlogEntry};
@@ -72,6 +72,11 @@ impl EmbeddedLog {
     /// The entry UUID Rekor uses: tree id (16 hex) then leaf hash (64 hex).
     pub fn uuid(&self, leaf_hash: &[u8; 32]) -> String {
         format!("{:016x}{}", self.tree_id, hex(leaf_hash))
+    }
+
+    /// The UUID of a logged entry (from its body's leaf hash).
+    pub fn entry_uuid(&self, entry: &TlogEntry) -> String {
+        self.uuid(&flareo_attest::merkle::leaf_hash(&entry.canonicalized_body))
     }
 
     /// Checks and appends a proposed entry; returns it with proof and checkpoint.
@@ -255,44 +260,53 @@ fn failure(e: LogServiceError) -> Response {
     }
 }
 
-fn log_of(state: &AppState) -> Result<Arc<EmbeddedLog>, Box<Response>> {
-    state.log.clone().ok_or_else(|| {
-        Box::new(rekor_error(
-            StatusCode::NOT_FOUND,
-            "this instance has no embedded transparency log",
-        ))
-    })
+/// The embedded log, extracted from the state; answers 404 in Rekor's error
+/// shape when the instance has none.
+struct Log(Arc<EmbeddedLog>);
+
+impl axum::extract::FromRequestParts<AppState> for Log {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        _parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        state.log.clone().map(Log).ok_or_else(|| {
+            rekor_error(
+                StatusCode::NOT_FOUND,
+                "this instance has no embedded transparency log",
+            )
+        })
+    }
 }
 
-async fn create_entry(State(state): State<AppState>, Json(proposed): Json<Value>) -> Response {
-    let log = match log_of(&state) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
+async fn create_entry(Log(log): Log, Json(proposed): Json<Value>) -> Response {
     match log.submit(&proposed).await {
         Ok(entry) => {
-            let uuid = log.uuid(&flareo_attest::merkle::leaf_hash(&entry.canonicalized_body));
-            let mut r = (StatusCode::CREATED, Json(entry.to_rekor_response(&uuid))).into_response();
-            if let Ok(v) = format!("/api/v1/log/entries/{uuid}").parse() {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
+            let uuid = log.entry_uuid(&entry);
+            let created = (StatusCode::CREATED, Json(entry.to_rekor_response(&uuid)));
+            with_location(created.into_response(), &uuid)
         }
         Err(LogServiceError::Log(TlogError::Duplicate { leaf_hash, .. })) => {
             let uuid = log.uuid(&leaf_hash);
-            let mut r = rekor_error(
+            let conflict = rekor_error(
                 StatusCode::CONFLICT,
                 format!(
                     "an equivalent entry already exists in the transparency log with UUID {uuid}"
                 ),
             );
-            if let Ok(v) = format!("/api/v1/log/entries/{uuid}").parse() {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
+            with_location(conflict, &uuid)
         }
         Err(e) => failure(e),
     }
+}
+
+/// `response` with `Location` naming entry `uuid`.
+fn with_location(mut response: Response, uuid: &str) -> Response {
+    if let Ok(v) = format!("/api/v1/log/entries/{uuid}").parse() {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
 }
 
 async fn respond(
@@ -301,10 +315,7 @@ async fn respond(
     what: &str,
 ) -> Response {
     match found {
-        Ok(Some(entry)) => {
-            let uuid = log.uuid(&flareo_attest::merkle::leaf_hash(&entry.canonicalized_body));
-            Json(entry.to_rekor_response(&uuid)).into_response()
-        }
+        Ok(Some(entry)) => Json(entry.to_rekor_response(&log.entry_uuid(&entry))).into_response(),
         Ok(None) => rekor_error(
             StatusCode::NOT_FOUND,
             format!("no transparency log entry {what}"),
@@ -313,11 +324,7 @@ async fn respond(
     }
 }
 
-async fn entry_by_uuid(State(state): State<AppState>, Path(uuid): Path<String>) -> Response {
-    let log = match log_of(&state) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
+async fn entry_by_uuid(Log(log): Log, Path(uuid): Path<String>) -> Response {
     let leaf = uuid
         .get(uuid.len().saturating_sub(64)..)
         .and_then(flareo_attest::bundle::hash_from_hex);
@@ -341,11 +348,7 @@ struct IndexQuery {
     log_index: u64,
 }
 
-async fn entry_by_index(State(state): State<AppState>, Query(q): Query<IndexQuery>) -> Response {
-    let log = match log_of(&state) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
+async fn entry_by_index(Log(log): Log, Query(q): Query<IndexQuery>) -> Response {
     respond(
         &log,
         log.entry(q.log_index).await,
@@ -354,11 +357,7 @@ async fn entry_by_index(State(state): State<AppState>, Query(q): Query<IndexQuer
     .await
 }
 
-async fn log_info(State(state): State<AppState>) -> Response {
-    let log = match log_of(&state) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
+async fn log_info(Log(log): Log) -> Response {
     match log.tlog.head().await {
         Ok(head) => Json(json!({
             "rootHash": hex(&head.root),
@@ -372,15 +371,12 @@ async fn log_info(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn public_key(State(state): State<AppState>) -> Response {
-    match log_of(&state) {
-        Ok(log) => (
-            [(header::CONTENT_TYPE, "application/x-pem-file")],
-            log.key.public().to_pem(),
-        )
-            .into_response(),
-        Err(r) => *r,
-    }
+async fn public_key(Log(log): Log) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/x-pem-file")],
+        log.key.public().to_pem(),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -395,11 +391,7 @@ fn one() -> u64 {
     1
 }
 
-async fn consistency(State(state): State<AppState>, Query(q): Query<ProofQuery>) -> Response {
-    let log = match log_of(&state) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
+async fn consistency(Log(log): Log, Query(q): Query<ProofQuery>) -> Response {
     match log.tlog.consistency_proof(q.first_size, q.last_size).await {
         Ok(p) => Json(json!({
             "rootHash": hex(&p.new_root),
@@ -417,11 +409,7 @@ struct SearchQuery {
 
 /// Search by artifact hash (`sha256:<hex>`): entries whose hashedrekord digest or
 /// DSSE payload hash is that hash. Answers UUIDs, as Rekor does.
-async fn search(State(state): State<AppState>, Json(q): Json<SearchQuery>) -> Response {
-    let log = match log_of(&state) {
-        Ok(l) => l,
-        Err(r) => return *r,
-    };
+async fn search(Log(log): Log, Json(q): Json<SearchQuery>) -> Response {
     let Some(hash) = q.hash else {
         return rekor_error(StatusCode::BAD_REQUEST, "give \"hash\": \"sha256:<hex>\"");
     };

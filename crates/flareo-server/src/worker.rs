@@ -746,30 +746,18 @@ impl Worker {
             .registry_referrers(slug, &image)
             .await
             .map_err(|e| fail(&e))?;
-        let mut descriptors = Vec::new();
         for r in &referrers {
             client
                 .push_image(&self.store, &r.digest, &repo, r.digest.as_str())
                 .await
                 .map_err(|e| fail(&e))?;
-            descriptors.push(serde_json::json!({
-                "mediaType": r.media_type,
-                "digest": r.digest.as_str(),
-                "size": r.size,
-                "artifactType": r.artifact_type,
-                "annotations": r.annotations,
-            }));
         }
-        let index = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "manifests": descriptors,
-        });
+        let index = crate::registry::referrers_index(&referrers);
         client
             .put_manifest(
                 &repo,
                 &digest.replace(':', "-"),
-                "application/vnd.oci.image.index.v1+json",
+                flareo_oci::manifest::OCI_INDEX,
                 bytes::Bytes::from(serde_json::to_vec(&index).expect("JSON")),
             )
             .await

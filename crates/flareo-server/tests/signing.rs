@@ -175,7 +175,7 @@ async fn signed_images_verify_with_flareo_sigstore_python_and_the_validators() {
     )
     .unwrap_or_else(|o| panic!("validate-slsa-provenance: {o}"));
     let entry = log.entry(1).await.unwrap().unwrap();
-    let uuid = log.uuid(&flareo_attest::merkle::leaf_hash(&entry.canonicalized_body));
+    let uuid = log.entry_uuid(&entry);
     let entry_file = write(
         dir.path(),
         "entry.json",
@@ -186,17 +186,11 @@ async fn signed_images_verify_with_flareo_sigstore_python_and_the_validators() {
         "log.pem",
         material.log_key.public().to_pem().as_bytes(),
     );
-    let out = std::process::Command::new(
-        flareo_testkit::shared_dir().join("validators/verify-merkle-inclusion"),
-    )
-    .args(["rekor", &entry_file, "--checkpoint-key", &log_pem])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, out) = flareo_testkit::run_validator(
+        "verify-merkle-inclusion",
+        &["rekor", &entry_file, "--checkpoint-key", &log_pem],
     );
+    assert_eq!(code, 0, "{out}");
     // Search by artifact hash finds the image signature's entry.
     let found = log.search(&hex(&sha256(&signed.payload))).await.unwrap();
     assert_eq!(

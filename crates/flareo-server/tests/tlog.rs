@@ -20,20 +20,8 @@ fn body(i: u64) -> Vec<u8> {
 
 /// Runs `verify-merkle-inclusion` with `args`; (exit code, output).
 fn validator(args: &[String]) -> (i32, String) {
-    let out = Command::new(
-        flareo_testkit::shared_dir()
-            .join("validators")
-            .join("verify-merkle-inclusion"),
-    )
-    .args(args)
-    .output()
-    .expect("run verify-merkle-inclusion");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    flareo_testkit::run_validator("verify-merkle-inclusion", &args)
 }
 
 fn hexes(proof: &[Hash]) -> String {

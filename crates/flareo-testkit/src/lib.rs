@@ -7,6 +7,7 @@ pub mod fixtures;
 pub mod postgres;
 pub mod registry;
 pub mod s3;
+mod server;
 pub mod sigstore;
 pub mod smtp;
 
@@ -76,11 +77,9 @@ pub fn shared_dir() -> PathBuf {
         })
 }
 
-/// Runs one of the shared validators on `file`; Ok when it accepts it, Err with its
-/// output when it does not.
-pub fn validate(validator: &str, file: &Path, args: &[&str]) -> Result<String, String> {
+/// Runs one of the shared validators with `args`: (exit code, stdout and stderr).
+pub fn run_validator(validator: &str, args: &[&str]) -> (i32, String) {
     let out = Command::new(shared_dir().join("validators").join(validator))
-        .arg(file)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("run validator {validator}: {e}"));
@@ -89,10 +88,17 @@ pub fn validate(validator: &str, file: &Path, args: &[&str]) -> Result<String, S
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    if out.status.success() {
-        Ok(text)
-    } else {
-        Err(text)
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Runs one of the shared validators on `file`; Ok when it accepts it, Err with its
+/// output when it does not.
+pub fn validate(validator: &str, file: &Path, args: &[&str]) -> Result<String, String> {
+    let file = file.to_str().expect("validator inputs have UTF-8 paths");
+    let all: Vec<&str> = std::iter::once(file).chain(args.iter().copied()).collect();
+    match run_validator(validator, &all) {
+        (0, text) => Ok(text),
+        (_, text) => Err(text),
     }
 }
 

@@ -4,15 +4,15 @@
 //! fails the test: run scripts/setup.sh. Also small OCI images written by hand,
 //! for registry tests that need an image without building one.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sha2::Digest as _;
 
 use crate::free_port;
+use crate::server::{Starting, http_status};
 
 /// The binary Debian's `docker-registry` package installs.
 const BINARY: &str = "/usr/bin/docker-registry";
@@ -49,24 +49,6 @@ enum Auth<'a> {
     Anonymous,
     Basic(&'a str, &'a str),
     Token(&'a TokenAuth),
-}
-
-/// `GET /v2/` without credentials; returns the status code.
-fn v2_status(port: u16) -> std::io::Result<u16> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        stream,
-        "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let text = String::from_utf8_lossy(&response);
-    text.lines()
-        .next()
-        .and_then(|status| status.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text:?}")))
 }
 
 /// An htpasswd line for `user` with a bcrypt hash of `password` (the only hash
@@ -180,28 +162,24 @@ impl DockerRegistry {
 
     /// Polls `/v2/` until it answers 200 (or 401 behind auth).
     fn wait_until_up(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
+        let port = self.port;
         let ready = if self.guarded { 401 } else { 200 };
-        loop {
-            match v2_status(self.port) {
-                Ok(status) if status == ready => return,
-                Ok(status) => panic!(
-                    "docker-registry answered GET /v2/ with {status}, expected {ready}: {}",
-                    self.log()
-                ),
-                Err(_) => {}
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("docker-registry exited ({status}): {}", self.log());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry did not answer on port {} within {START_TIMEOUT:?}: {}",
-                self.port,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let log = self.dir.path().join("registry.log");
+        Starting {
+            name: "docker-registry",
+            port,
+            child: Some(&mut self.child),
+            log: &log,
+            timeout: START_TIMEOUT,
         }
+        .wait(|| match http_status(port, "GET", "/v2/") {
+            Ok(status) if status == ready => true,
+            Ok(status) => panic!(
+                "docker-registry answered GET /v2/ with {status}, expected {ready}: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            ),
+            Err(_) => false,
+        });
     }
 
     /// What the registry has logged so far.

@@ -8,14 +8,13 @@
 //! curl `-d` sends by default, or `multipart/form-data`); no type at all is fine.
 //! Clients under test should declare a real type.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::free_port;
+use crate::server::{Starting, http_status};
 
 /// How long moto may take to start answering.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -52,24 +51,6 @@ fn unique_bucket() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-/// A minimal HTTP/1.1 request without a body; returns the status code.
-fn http_status(port: u16, method: &str, path: &str) -> std::io::Result<u16> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let text = String::from_utf8_lossy(&response);
-    text.lines()
-        .next()
-        .and_then(|status| status.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text:?}")))
 }
 
 /// An S3-compatible server with one empty bucket, for one test.
@@ -109,22 +90,16 @@ impl S3 {
 
     /// Polls until moto answers HTTP; panics with its log if it exits or hangs.
     fn wait_until_up(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if http_status(self.port, "GET", "/moto-api/").is_ok() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("moto_server exited ({status}): {}", self.log());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not answer on port {} within {START_TIMEOUT:?}: {}",
-                self.port,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let port = self.port;
+        let log = self.dir.path().join("moto.log");
+        Starting {
+            name: "moto_server",
+            port,
+            child: Some(&mut self.child),
+            log: &log,
+            timeout: START_TIMEOUT,
         }
+        .wait(|| http_status(port, "GET", "/moto-api/").is_ok());
     }
 
     /// What moto has logged so far.

@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::free_port;
+use crate::server::Starting;
 
 /// The interpreter Debian's python3-aiosmtpd is installed for.
 const PYTHON: &str = "/usr/bin/python3";
@@ -116,22 +117,16 @@ impl Smtp {
 
     /// Polls until the server greets; panics with its log if it exits or hangs.
     fn wait_until_up(&mut self) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if greets(self.port).is_ok() {
-                return;
-            }
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!("aiosmtpd exited ({status}): {}", self.log());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd did not answer on port {} within {START_TIMEOUT:?}: {}",
-                self.port,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let port = self.port;
+        let log = self.dir.path().join("aiosmtpd.log");
+        Starting {
+            name: "aiosmtpd",
+            port,
+            child: self.child.as_mut(),
+            log: &log,
+            timeout: START_TIMEOUT,
         }
+        .wait(|| greets(port).is_ok());
     }
 
     /// Every message received so far, raw (RFC 5322 text), oldest first.

@@ -258,14 +258,7 @@ pub async fn add_vex(
         impact_statement: body.impact_statement,
         action_statement: body.action_statement,
         author: who.email.clone(),
-        timestamp: time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default(),
+        timestamp: crate::signing::rfc3339(std::time::SystemTime::now()),
     };
     statement.check().map_err(|e| {
         ApiError::new(

@@ -549,7 +549,7 @@ impl Registry<'_> {
             .into_iter()
             .find(|(k, _)| k == "artifactType")
             .map(|(_, v)| v);
-        let manifests: Vec<serde_json::Value> = self
+        let manifests: Vec<IndexedManifest> = self
             .db
             .registry_referrers(name, &digest)
             .await?
@@ -559,26 +559,8 @@ impl Registry<'_> {
                     .as_ref()
                     .is_none_or(|f| m.artifact_type.as_deref() == Some(f.as_str()))
             })
-            .map(|m| {
-                let mut d = json!({
-                    "mediaType": m.media_type,
-                    "digest": m.digest.as_str(),
-                    "size": m.size,
-                });
-                if let Some(a) = &m.artifact_type {
-                    d["artifactType"] = json!(a);
-                }
-                if !m.annotations.is_empty() {
-                    d["annotations"] = json!(m.annotations);
-                }
-                d
-            })
             .collect();
-        let body = json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_INDEX,
-            "manifests": manifests,
-        });
+        let body = referrers_index(&manifests);
         let mut response = (
             StatusCode::OK,
             [(header::CONTENT_TYPE, OCI_INDEX)],
@@ -593,6 +575,33 @@ impl Registry<'_> {
         }
         Ok(response)
     }
+}
+
+/// The OCI image index listing `referrers` (the referrers API's answer, and the
+/// referrers-tag index pushed to registries without that API).
+pub fn referrers_index(referrers: &[IndexedManifest]) -> serde_json::Value {
+    let manifests: Vec<serde_json::Value> = referrers
+        .iter()
+        .map(|m| {
+            let mut d = json!({
+                "mediaType": m.media_type,
+                "digest": m.digest.as_str(),
+                "size": m.size,
+            });
+            if let Some(a) = &m.artifact_type {
+                d["artifactType"] = json!(a);
+            }
+            if !m.annotations.is_empty() {
+                d["annotations"] = json!(m.annotations);
+            }
+            d
+        })
+        .collect();
+    json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": manifests,
+    })
 }
 
 /// Logs a blob stream that fails mid-way (the client sees the connection cut

@@ -272,19 +272,16 @@ async fn referrer_bundles(
     digest: &str,
 ) -> anyhow::Result<Vec<(String, Bundle)>> {
     let repo = &target.repository;
-    let url = format!("{}/v2/{repo}/referrers/{digest}", target.registry);
-    let response = reqwest::get(&url).await?;
-    let index: Value = if response.status().is_success() {
-        response.json().await?
-    } else {
-        // Registries without the referrers API: the OCI referrers tag schema.
-        let tag = digest.replace(':', "-");
-        let m = client
-            .get_manifest(repo, &tag)
-            .await
-            .with_context(|| format!("no referrers API at {url} and no referrers tag {tag}"))?;
-        serde_json::from_slice(&m.bytes)?
-    };
+    let subject: Digest = digest.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let index = client
+        .get_referrers(repo, &subject)
+        .await?
+        .with_context(|| {
+            format!(
+                "{} has neither the referrers API nor a referrers tag for {digest}",
+                target.registry
+            )
+        })?;
     let mut out = Vec::new();
     for d in index["manifests"]
         .as_array()
