@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # buildah + runc build images (crun fails on these hybrid-cgroup machines), skopeo
 # moves and inspects them, uidmap/iproute2 serve the build sandbox, mmdebstrap and
 # busybox-static make the offline base images (scripts/base-images.sh); curl lets
-# scripts/run.sh wait for the server; Go builds the scan tests' Go binary fixture.
+# scripts/run.sh wait for the server; Go builds the scan tests' Go binary fixture;
+# Node and npm run the keyless-signing tests' OIDC issuer (oauth2-mock-server).
 declare -A PKGS=(
   [git]=git
   [python3]=python3
@@ -25,6 +26,8 @@ declare -A PKGS=(
   [curl]=curl
   [go]=golang-go
   [docker-registry]=docker-registry
+  [node]=nodejs
+  [npm]=npm
 )
 missing=()
 for cmd in "${!PKGS[@]}"; do

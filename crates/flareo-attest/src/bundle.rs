@@ -125,6 +125,78 @@ impl TlogEntry {
         }})
     }
 
+    /// Reads Rekor v1's `LogEntry` response (`{uuid: entry}`, one entry) back:
+    /// returns the uuid and the entry (its kind read from the body).
+    pub fn from_rekor_response(v: &Value) -> Result<(String, Self), BundleError> {
+        let bad = |m: String| BundleError::Malformed(format!("Rekor response: {m}"));
+        let (uuid, e) = v
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.iter().next())
+            .ok_or_else(|| bad(format!("expected one {{uuid: entry}}, got {v}")))?;
+        let body = B64
+            .decode(e["body"].as_str().unwrap_or_default())
+            .map_err(|e| bad(format!("body is not base64: {e}")))?;
+        let kind = match serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|b| b["kind"].as_str().map(str::to_string))
+            .as_deref()
+        {
+            Some("hashedrekord") => Kind::HashedRekord,
+            Some("dsse") => Kind::Dsse,
+            k => {
+                return Err(bad(format!(
+                    "entry kind {:?} is not hashedrekord or dsse",
+                    k.unwrap_or_default()
+                )));
+            }
+        };
+        let unsigned = |v: &Value, what: &str| {
+            v.as_u64()
+                .ok_or_else(|| bad(format!("{what} is not a number")))
+        };
+        let hex32 = |v: &Value, what: &str| {
+            v.as_str()
+                .and_then(hash_from_hex)
+                .ok_or_else(|| bad(format!("{what} is not 32 bytes of hex")))
+        };
+        let p = &e["verification"]["inclusionProof"];
+        Ok((
+            uuid.clone(),
+            Self {
+                log_index: unsigned(&e["logIndex"], "logIndex")?,
+                log_id: hex32(&e["logID"], "logID")?,
+                kind,
+                integrated_time: e["integratedTime"]
+                    .as_i64()
+                    .ok_or_else(|| bad("integratedTime is not a number".into()))?,
+                signed_entry_timestamp: B64
+                    .decode(
+                        e["verification"]["signedEntryTimestamp"]
+                            .as_str()
+                            .unwrap_or_default(),
+                    )
+                    .map_err(|e| bad(format!("signedEntryTimestamp: {e}")))?,
+                inclusion_proof: InclusionProof {
+                    log_index: unsigned(&p["logIndex"], "inclusionProof.logIndex")?,
+                    root_hash: hex32(&p["rootHash"], "inclusionProof.rootHash")?,
+                    tree_size: unsigned(&p["treeSize"], "inclusionProof.treeSize")?,
+                    hashes: p["hashes"]
+                        .as_array()
+                        .ok_or_else(|| bad("inclusionProof.hashes is not a list".into()))?
+                        .iter()
+                        .map(|h| hex32(h, "inclusionProof.hashes[]"))
+                        .collect::<Result<_, _>>()?,
+                    checkpoint: p["checkpoint"]
+                        .as_str()
+                        .ok_or_else(|| bad("inclusionProof.checkpoint is missing".into()))?
+                        .to_string(),
+                },
+                canonicalized_body: body,
+            },
+        ))
+    }
+
     /// cosign's `dev.sigstore.cosign/bundle` annotation (the "Rekor bundle").
     pub fn to_cosign_annotation(&self) -> String {
         json!({
@@ -312,7 +384,7 @@ mod tests {
                 hashes: vec![[1; 32], [2; 32]],
                 checkpoint: "origin\n8\nroot\n\n— origin sig\n".into(),
             },
-            canonicalized_body: b"{}".to_vec(),
+            canonicalized_body: br#"{"kind":"hashedrekord"}"#.to_vec(),
         };
         let k = KeyPair::generate();
         for content in [
@@ -334,5 +406,15 @@ mod tests {
         }
         let r = entry.to_rekor_response("abc");
         assert_eq!(r["abc"]["verification"]["inclusionProof"]["treeSize"], 8);
+        assert_eq!(
+            TlogEntry::from_rekor_response(&r).unwrap(),
+            ("abc".to_string(), entry.clone())
+        );
+        let mut wrong = r.clone();
+        wrong["abc"]["body"] = json!(B64.encode(br#"{"kind":"intoto"}"#));
+        let e = TlogEntry::from_rekor_response(&wrong)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"intoto\" is not hashedrekord or dsse"), "{e}");
     }
 }

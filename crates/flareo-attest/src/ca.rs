@@ -397,9 +397,55 @@ pub struct CertInfo {
     pub subject: String,
     /// Issuer name.
     pub issuer: String,
+    /// The DER SubjectPublicKeyInfo as the certificate holds it (its SHA-256 is
+    /// the issuer key hash of SCTs on certificates this one issues).
+    pub spki_der: Vec<u8>,
+    /// The embedded SCTs, if the certificate carries the RFC 6962 extension.
+    pub embedded_scts: Option<EmbeddedScts>,
     /// The DER TBS (signed part) and the signature over it, to check the chain.
     tbs: Vec<u8>,
     signature: Vec<u8>,
+}
+
+/// A certificate's embedded SCT list and what its SCTs sign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmbeddedScts {
+    /// The TLS-encoded `SignedCertificateTimestampList` (see [`crate::sct::Sct::parse_list`]).
+    pub list: Vec<u8>,
+    /// The precertificate TBS the SCTs were signed over: the certificate's TBS
+    /// (DER) without the SCT extension.
+    pub precert_tbs: Vec<u8>,
+}
+
+/// `tbs_der` (a DER TBSCertificate) re-encoded without the extension `oid`.
+fn tbs_without_extension(tbs_der: &[u8], oid: &ObjectIdentifier) -> Result<Vec<u8>, CaError> {
+    use x509_cert::der::asn1::Any;
+    use x509_cert::der::{Reader, SliceReader, Tag, TagNumber, Tagged};
+    let read = enc("reading the precertificate");
+    let tbs = Any::from_der(tbs_der).map_err(&read)?;
+    let mut reader = SliceReader::new(tbs.value()).map_err(&read)?;
+    let mut body = Vec::with_capacity(tbs_der.len());
+    while !reader.is_finished() {
+        let field: Any = reader.decode().map_err(&read)?;
+        let is_extensions = matches!(
+            field.tag(),
+            Tag::ContextSpecific { constructed: true, number } if number == TagNumber(3)
+        );
+        let field = if is_extensions {
+            let kept: Vec<Extension> = Vec::<Extension>::from_der(field.value())
+                .map_err(&read)?
+                .into_iter()
+                .filter(|e| &e.extn_id != oid)
+                .collect();
+            Any::new(field.tag(), kept.to_der().map_err(&read)?).map_err(&read)?
+        } else {
+            field
+        };
+        body.extend(field.to_der().map_err(&read)?);
+    }
+    Any::new(Tag::Sequence, body)
+        .and_then(|seq| seq.to_der())
+        .map_err(&read)
 }
 
 impl CertInfo {
@@ -424,6 +470,8 @@ impl CertInfo {
             is_ca: false,
             subject: tbs.subject().to_string(),
             issuer: tbs.issuer().to_string(),
+            spki_der,
+            embedded_scts: None,
             tbs: tbs.to_der().map_err(enc("parsing"))?,
             signature: cert.signature().raw_bytes().to_vec(),
         };
@@ -457,6 +505,13 @@ impl CertInfo {
                     info.oidc_issuer = Some(s.as_str().to_string());
                 }
                 OID_ISSUER_V1 => v1 = Some(String::from_utf8_lossy(value).into_owned()),
+                OID_SCT_LIST => {
+                    let list = OctetString::from_der(value).map_err(enc("reading the SCT list"))?;
+                    info.embedded_scts = Some(EmbeddedScts {
+                        list: list.as_bytes().to_vec(),
+                        precert_tbs: tbs_without_extension(&info.tbs, &e.extn_id)?,
+                    });
+                }
                 _ => {}
             }
         }
@@ -543,5 +598,58 @@ mod tests {
         let again = Ca::from_parts(ca.key().clone(), &ca.root_pem()).unwrap();
         assert_eq!(again.root_der(), ca.root_der());
         assert!(Ca::from_parts(KeyPair::generate(), &ca.root_pem()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod sct_tests {
+    use super::*;
+    use crate::sct::{Sct, SctError};
+
+    #[test]
+    fn embedded_scts_verify_over_the_precertificate_and_issuer() {
+        let now = SystemTime::now();
+        let day = Duration::from_secs(86400);
+        let ca = Ca::create(KeyPair::generate(), "Flareo test root", now, day).unwrap();
+        let root = CertInfo::parse(ca.root_der()).unwrap();
+        assert_eq!(root.embedded_scts, None);
+        assert_eq!(sha256(&root.spki_der), ca.key().public().key_id());
+        let identity = Identity {
+            san_uri: "https://flareo.local/builders/v1".into(),
+            issuer: "https://flareo.local".into(),
+            extras: vec![],
+        };
+        let leaf_key = KeyPair::generate().public();
+        let plain = ca.issue(&leaf_key, &identity, now, day, None).unwrap();
+        assert_eq!(CertInfo::parse(&plain).unwrap().embedded_scts, None);
+
+        let ct = KeyPair::generate();
+        let der = ca.issue(&leaf_key, &identity, now, day, Some(&ct)).unwrap();
+        let leaf = CertInfo::parse(&der).unwrap();
+        let embedded = leaf.embedded_scts.clone().expect("an embedded SCT");
+        assert!(embedded.precert_tbs.len() < leaf.tbs.len());
+        let scts = Sct::parse_list(&embedded.list).unwrap();
+        assert_eq!(scts[0].log_id, ct.public().key_id());
+        let issuer_hash = sha256(&root.spki_der);
+        scts[0]
+            .verify(&ct.public(), &issuer_hash, &embedded.precert_tbs)
+            .unwrap();
+        // The final TBS (with the SCT) is not what was signed, nor is another issuer.
+        assert!(matches!(
+            scts[0].verify(&ct.public(), &issuer_hash, &leaf.tbs),
+            Err(SctError::BadSignature { .. })
+        ));
+        let other = sha256(&KeyPair::generate().public().spki_der());
+        assert!(
+            scts[0]
+                .verify(&ct.public(), &other, &embedded.precert_tbs)
+                .is_err()
+        );
+        // Without an SCT extension, re-encoding gives back the same TBS.
+        let plain_info = CertInfo::parse(&plain).unwrap();
+        assert_eq!(
+            tbs_without_extension(&plain_info.tbs, &oid(OID_SCT_LIST)).unwrap(),
+            plain_info.tbs
+        );
     }
 }

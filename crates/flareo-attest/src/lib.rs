@@ -7,8 +7,10 @@ pub mod bundle;
 pub mod ca;
 pub mod cosign;
 pub mod dsse;
+pub mod fulcio;
 pub mod intoto;
 pub mod keys;
+pub mod oidc;
 pub mod rekor;
 pub mod sct;
 

@@ -1,5 +1,7 @@
 //! OCI image layouts (the `oci:` directory format `skopeo` and `buildah push`
-//! write): ingested blob by blob into the [`BlobStore`], and exported back out.
+//! write): ingested blob by blob into the [`BlobStore`], exported back out, and
+//! read in place ([`OciLayout`]: manifests by ref name or digest, blobs checked
+//! against their digests, the OCI 1.1 referrers of a manifest).
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +36,26 @@ pub enum LayoutError {
     /// Storing or reading a blob failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// No manifest in the layout's index has this ref name or digest.
+    #[error("OCI layout {path}: no manifest {reference:?} in index.json (ref names: {known})")]
+    NotFound {
+        /// The layout.
+        path: PathBuf,
+        /// What was asked for.
+        reference: String,
+        /// The ref names the index has, comma-separated.
+        known: String,
+    },
+    /// A blob's content does not hash to the digest it is stored (and named) under.
+    #[error("OCI layout {path}: blob {expected} has been altered: its content hashes to {actual}")]
+    DigestMismatch {
+        /// The blob's file.
+        path: PathBuf,
+        /// Its name, the digest it should have.
+        expected: Digest,
+        /// What its content hashes to.
+        actual: Digest,
+    },
 }
 
 /// One layer of a stored image.
@@ -273,4 +295,384 @@ pub fn normalize_docker_config(dir: &Path) -> Result<Digest, LayoutError> {
         let _ = std::fs::remove_file(old);
     }
     Ok(new_manifest)
+}
+
+/// The annotation naming a manifest in a layout's `index.json`.
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// One manifest listed in a layout's `index.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// The manifest's digest.
+    pub digest: Digest,
+    /// Its size, as the index says.
+    pub size: u64,
+    /// Its media type, as the index says.
+    pub media_type: String,
+    /// Its `org.opencontainers.image.ref.name`, if any.
+    pub ref_name: Option<String>,
+}
+
+/// An OCI image layout read in place. Nothing in it is trusted: every blob read
+/// is checked against its digest, every manifest named in `index.json` against its
+/// size.
+#[derive(Debug, Clone)]
+pub struct OciLayout {
+    dir: PathBuf,
+    entries: Vec<IndexEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawIndex {
+    #[serde(default)]
+    manifests: Vec<RawEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEntry {
+    #[serde(default)]
+    media_type: String,
+    digest: String,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    annotations: std::collections::BTreeMap<String, String>,
+}
+
+impl OciLayout {
+    /// Opens the layout at `dir`: reads `oci-layout` and `index.json`.
+    pub fn open(dir: &Path) -> Result<Self, LayoutError> {
+        let marker = dir.join("oci-layout");
+        let version: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&marker).map_err(io(&marker))?)
+                .map_err(|e| invalid(&marker, e))?;
+        if version["imageLayoutVersion"].as_str().is_none() {
+            return Err(invalid(&marker, "no imageLayoutVersion: not an OCI layout"));
+        }
+        let index_path = dir.join("index.json");
+        let bytes = std::fs::read(&index_path).map_err(io(&index_path))?;
+        if bytes.len() > crate::manifest::MAX_MANIFEST_BYTES {
+            return Err(invalid(&index_path, "index.json is larger than 4 MiB"));
+        }
+        let index: RawIndex =
+            serde_json::from_slice(&bytes).map_err(|e| invalid(&index_path, e))?;
+        let entries = index
+            .manifests
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                Ok(IndexEntry {
+                    digest: m
+                        .digest
+                        .parse()
+                        .map_err(|e| invalid(&index_path, format_args!("manifests[{i}]: {e}")))?,
+                    size: m.size,
+                    media_type: m.media_type,
+                    ref_name: m.annotations.get(REF_NAME).cloned(),
+                })
+            })
+            .collect::<Result<_, LayoutError>>()?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            entries,
+        })
+    }
+
+    /// The layout's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The manifests `index.json` lists, in order.
+    pub fn entries(&self) -> &[IndexEntry] {
+        &self.entries
+    }
+
+    fn by_ref_name(&self, name: &str) -> Option<&IndexEntry> {
+        // Tools replace an entry when they write the same ref name again; should
+        // a layout hold two, the last one written wins.
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.ref_name.as_deref() == Some(name))
+    }
+
+    /// Reads blob `digest`, checked against the digest.
+    pub fn blob(&self, digest: &Digest) -> Result<Vec<u8>, LayoutError> {
+        let path = blob_path(&self.dir, digest);
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let actual = Digest::of(&bytes);
+        if &actual != digest {
+            return Err(LayoutError::DigestMismatch {
+                path,
+                expected: digest.clone(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Reads the manifest named `reference` (a ref name, or a digest, listed in
+    /// `index.json` or not): its digest and bytes, checked against the digest and,
+    /// when the index lists it, the index's size.
+    pub fn manifest(&self, reference: &str) -> Result<(Digest, Vec<u8>), LayoutError> {
+        let (digest, size) = match reference.parse::<Digest>() {
+            Ok(d) => {
+                let size = self.entries.iter().find(|e| e.digest == d).map(|e| e.size);
+                (d, size)
+            }
+            Err(_) => {
+                let entry = self
+                    .by_ref_name(reference)
+                    .ok_or_else(|| LayoutError::NotFound {
+                        path: self.dir.clone(),
+                        reference: reference.to_string(),
+                        known: self.ref_names().join(", "),
+                    })?;
+                (entry.digest.clone(), Some(entry.size))
+            }
+        };
+        let path = blob_path(&self.dir, &digest);
+        let len = std::fs::metadata(&path).map_err(io(&path))?.len();
+        if len > crate::manifest::MAX_MANIFEST_BYTES as u64 {
+            return Err(invalid(
+                &path,
+                format!("manifest {digest} is {len} bytes, more than the 4 MiB accepted"),
+            ));
+        }
+        let bytes = self.blob(&digest)?;
+        if let Some(size) = size
+            && size != len
+        {
+            return Err(invalid(
+                &self.dir.join("index.json"),
+                format!("manifest {digest} is {len} bytes, index.json says {size}"),
+            ));
+        }
+        Ok((digest, bytes))
+    }
+
+    /// The ref names `index.json` has, in order.
+    pub fn ref_names(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.ref_name.clone())
+            .collect()
+    }
+
+    /// The referrers of manifest `subject`, as an OCI image index (the referrers
+    /// API's answer): the manifests `index.json` lists whose `subject` is it (how
+    /// OCI 1.1 tools copy referrers into a layout), and the children of the
+    /// referrers-tag index `sha256-<hex>` (how `skopeo copy` of a registry's
+    /// referrers tag writes them). `None` when the layout has neither.
+    pub fn referrers(&self, subject: &Digest) -> Result<Option<serde_json::Value>, LayoutError> {
+        let mut found: Vec<serde_json::Value> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut add = |info: &crate::manifest::ManifestInfo, found: &mut Vec<serde_json::Value>| {
+            if seen.insert(info.digest.clone()) {
+                let mut d = serde_json::json!({
+                    "mediaType": info.media_type,
+                    "digest": info.digest.as_str(),
+                    "size": info.size,
+                });
+                if let Some(t) = &info.artifact_type {
+                    d["artifactType"] = t.as_str().into();
+                }
+                if !info.annotations.is_empty() {
+                    d["annotations"] = serde_json::json!(info.annotations);
+                }
+                found.push(d);
+            }
+        };
+        let parse = |digest: &Digest, bytes: &[u8]| {
+            crate::manifest::ManifestInfo::parse(bytes)
+                .map_err(|e| invalid(&blob_path(&self.dir, digest), e))
+        };
+        for entry in &self.entries {
+            if &entry.digest == subject {
+                continue;
+            }
+            let (digest, bytes) = self.manifest(entry.digest.as_str())?;
+            let info = parse(&digest, &bytes)?;
+            if info.subject.as_ref() == Some(subject) {
+                add(&info, &mut found);
+            }
+        }
+        let tag = subject.as_str().replace(':', "-");
+        let tagged = self.by_ref_name(&tag).is_some();
+        if tagged {
+            let (digest, bytes) = self.manifest(&tag)?;
+            let index = parse(&digest, &bytes)?;
+            for child in &index.manifests {
+                let (digest, bytes) = self.manifest(child.digest.as_str())?;
+                add(&parse(&digest, &bytes)?, &mut found);
+            }
+        }
+        if found.is_empty() && !tagged {
+            return Ok(None);
+        }
+        Ok(Some(serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": crate::manifest::OCI_INDEX,
+            "manifests": found,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn put(dir: &Path, bytes: &[u8]) -> Digest {
+        let d = Digest::of(bytes);
+        std::fs::write(blob_path(dir, &d), bytes).unwrap();
+        d
+    }
+
+    /// Adds `manifest` to the layout's blobs and, with `ref_name`, to index.json
+    /// (`Some("")`: listed without a ref name).
+    fn add(dir: &Path, manifest: &serde_json::Value, ref_name: Option<&str>) -> Digest {
+        let bytes = serde_json::to_vec(manifest).unwrap();
+        let d = put(dir, &bytes);
+        if let Some(name) = ref_name {
+            let path = dir.join("index.json");
+            let mut index: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let mut entry = json!({"mediaType": manifest["mediaType"], "digest": d.as_str(), "size": bytes.len()});
+            if !name.is_empty() {
+                entry["annotations"] = json!({REF_NAME: name});
+            }
+            index["manifests"].as_array_mut().unwrap().push(entry);
+            std::fs::write(&path, index.to_string()).unwrap();
+        }
+        d
+    }
+
+    fn referrer(dir: &Path, subject: &Digest, kind: &str) -> serde_json::Value {
+        let empty = put(dir, b"{}");
+        let blob = put(dir, kind.as_bytes());
+        json!({
+            "schemaVersion": 2,
+            "mediaType": crate::manifest::OCI_MANIFEST,
+            "artifactType": kind,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty.as_str(), "size": 2},
+            "layers": [{"mediaType": kind, "digest": blob.as_str(), "size": kind.len()}],
+            "subject": {"mediaType": crate::manifest::OCI_MANIFEST, "digest": subject.as_str(), "size": 1},
+        })
+    }
+
+    #[test]
+    fn manifests_by_ref_name_or_digest_and_blobs_checked_against_their_digests() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = flareo_testkit::write_oci_layout(tmp.path(), "hello:v1", &[("a", b"A")]);
+        let layout = OciLayout::open(tmp.path()).unwrap();
+        assert_eq!(layout.ref_names(), ["hello:v1"]);
+        let (digest, bytes) = layout.manifest("hello:v1").unwrap();
+        assert_eq!(digest.as_str(), image.manifest);
+        assert_eq!(layout.manifest(&image.manifest).unwrap().1, bytes);
+        let layer: Digest = image.layers[0].parse().unwrap();
+        assert_eq!(Digest::of(&layout.blob(&layer).unwrap()), layer);
+
+        let e = layout.manifest("latest").unwrap_err().to_string();
+        assert!(
+            e.ends_with("no manifest \"latest\" in index.json (ref names: hello:v1)"),
+            "{e}"
+        );
+        // A changed byte in a layer is caught, naming the layer.
+        let path = blob_path(tmp.path(), &layer);
+        let mut tampered = std::fs::read(&path).unwrap();
+        *tampered.last_mut().unwrap() ^= 0xff;
+        std::fs::write(&path, &tampered).unwrap();
+        let e = layout.blob(&layer).unwrap_err();
+        assert!(matches!(e, LayoutError::DigestMismatch { .. }), "{e}");
+        assert!(
+            e.to_string().contains(&format!(
+                "blob {layer} has been altered: its content hashes to {}",
+                Digest::of(&tampered)
+            )),
+            "{e}"
+        );
+        // index.json's size of a manifest is checked.
+        let index_path = tmp.path().join("index.json");
+        let index = std::fs::read_to_string(&index_path).unwrap();
+        let size = format!("\"size\":{}", bytes.len());
+        std::fs::write(&index_path, index.replace(&size, "\"size\":3")).unwrap();
+        let e = OciLayout::open(tmp.path())
+            .unwrap()
+            .manifest("hello:v1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with(&format!("is {} bytes, index.json says 3", bytes.len())),
+            "{e}"
+        );
+        assert!(OciLayout::open(&tmp.path().join("nowhere")).is_err());
+    }
+
+    #[test]
+    fn referrers_by_subject_and_by_the_referrers_tag() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = flareo_testkit::write_oci_layout(tmp.path(), "v1", &[("a", b"A")]);
+        let subject: Digest = image.manifest.parse().unwrap();
+        let layout = OciLayout::open(tmp.path()).unwrap();
+        assert_eq!(layout.referrers(&subject).unwrap(), None);
+
+        // Listed in index.json with the image as subject (no ref name).
+        let sig = add(
+            tmp.path(),
+            &referrer(tmp.path(), &subject, "application/x-sig"),
+            Some(""),
+        );
+        // Unrelated: about another manifest.
+        let other = Digest::of(b"another");
+        add(
+            tmp.path(),
+            &referrer(tmp.path(), &other, "application/x-other"),
+            Some(""),
+        );
+        // Only in the referrers-tag index (and one already listed: once).
+        let sbom = add(
+            tmp.path(),
+            &referrer(tmp.path(), &subject, "application/x-sbom"),
+            None,
+        );
+        let tag_index = json!({
+            "schemaVersion": 2,
+            "mediaType": crate::manifest::OCI_INDEX,
+            "manifests": [
+                {"mediaType": crate::manifest::OCI_MANIFEST, "digest": sbom.as_str(), "size": 1},
+                {"mediaType": crate::manifest::OCI_MANIFEST, "digest": sig.as_str(), "size": 1},
+            ],
+        });
+        let tag = subject.as_str().replace(':', "-");
+        add(tmp.path(), &tag_index, Some(&tag));
+
+        let layout = OciLayout::open(tmp.path()).unwrap();
+        let index = layout.referrers(&subject).unwrap().unwrap();
+        let found: Vec<(&str, &str)> = index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["digest"].as_str().unwrap(),
+                    d["artifactType"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (sig.as_str(), "application/x-sig"),
+                (sbom.as_str(), "application/x-sbom")
+            ]
+        );
+        // A tampered referrer is named, not skipped.
+        std::fs::write(blob_path(tmp.path(), &sbom), b"{}").unwrap();
+        let e = layout.referrers(&subject).unwrap_err().to_string();
+        assert!(e.contains(&format!("blob {sbom} has been altered")), "{e}");
+    }
 }

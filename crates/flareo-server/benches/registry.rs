@@ -133,6 +133,7 @@ fn main() {
             metrics: flareo_server::app::metrics_handle(),
             log: None,
             trust_root: None,
+            fulcio: None,
         };
         let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let plain_url = format!("http://{}", plain.local_addr().unwrap());

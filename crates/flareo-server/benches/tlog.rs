@@ -6,7 +6,9 @@
 //! load that builds the fixture (`append_batch`, 10,000 entries per transaction),
 //! and the ratios database / memory.
 //!
-//! `cargo bench -p flareo-server --bench tlog` (`TLOG_BENCH_ENTRIES` to change 1M)
+//! `cargo bench -p flareo-server --bench tlog` (`TLOG_BENCH_ENTRIES` to change 1M;
+//! `TLOG_BENCH_DATABASE=postgres` to run the database side on a PostgreSQL the
+//! bench starts with the test fixture, instead of SQLite).
 
 use std::time::Instant;
 
@@ -108,7 +110,15 @@ fn main() {
     // The database: bulk-load the fixture, then measure at 1M.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("flareo.db");
-    let db = rt.block_on(Db::open_sqlite(&file)).unwrap();
+    let postgres = (std::env::var("TLOG_BENCH_DATABASE").as_deref() == Ok("postgres"))
+        .then(flareo_testkit::Postgres::start);
+    let (db, engine) = match &postgres {
+        Some(pg) => (
+            rt.block_on(Db::open(&pg.database("tlog_bench"))).unwrap(),
+            "PostgreSQL",
+        ),
+        None => (rt.block_on(Db::open_sqlite(&file)).unwrap(), "SQLite"),
+    };
     let log = db.tlog();
     let t = Instant::now();
     let mut i = 0;
@@ -165,10 +175,13 @@ fn main() {
     let file_mb = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
 
     let (ma, da) = (median(mem_appends), median(db_appends));
-    println!("transparency log at {n} entries (~700-byte bodies); SQLite file {file_mb:.0} MB");
+    println!("transparency log at {n} entries (~700-byte bodies); database {engine}");
+    if postgres.is_none() {
+        println!("SQLite file {file_mb:.0} MB");
+    }
     println!(
         "{:<34} {:>14} {:>14} {:>10}",
-        "", "in-memory", "SQLite", "SQLite/mem"
+        "", "in-memory", engine, "db/mem"
     );
     println!(
         "{:<34} {:>14} {:>14} {:>10.0}",

@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> axum::Router {
     let body_limit = state.config.operator.archive.max_bytes.min(1 << 30) as usize;
     crate::api::router()
         .merge(crate::transparency::router())
+        .merge(crate::fulcio::router())
         .merge(crate::web::router())
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(track_latency))
@@ -212,6 +213,7 @@ pub async fn serve(
         metrics: metrics_handle(),
         log: signing.log.clone(),
         trust_root: Some(Arc::new(signing.trust_root.clone())),
+        fulcio: signing.fulcio.clone(),
     };
     let listen = config.server.listen;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -222,6 +224,14 @@ pub async fn serve(
         .map_err(|e| ServeError::Listen(listen, e))?;
     tracing::info!(%addr, worker = options.worker, "serving");
     on_ready(addr, admin);
+    // Small responses (manifests, 4 KiB blob ranges) must not wait for Nagle's
+    // algorithm: `cargo bench --bench registry` measured 27 -> 1,810 ranged GETs/s.
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "setting TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

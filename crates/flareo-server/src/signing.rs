@@ -39,8 +39,15 @@ pub struct SigningConfig {
     pub fulcio_url: Option<String>,
     /// Rekor URL for `mode: sigstore`.
     pub rekor_url: Option<String>,
-    /// File holding the OIDC identity token for `mode: sigstore`.
+    /// File holding the OIDC identity token for `mode: sigstore`, re-read for every
+    /// build [default: the `SIGSTORE_ID_TOKEN` environment variable].
     pub oidc_token_file: Option<PathBuf>,
+    /// For `mode: sigstore`: the Sigstore trusted root (or client trust config) of
+    /// that Fulcio and Rekor, served to verifiers at `/api/v1/trust-root`.
+    pub trusted_root: Option<PathBuf>,
+    /// Identity-token issuers this instance's Fulcio-compatible endpoint
+    /// (`/api/v2/signingCert`) accepts; none by default.
+    pub oidc_issuers: Vec<crate::fulcio::OidcIssuer>,
 }
 
 /// `push:` in the server config: an external registry to push published modules to.
@@ -509,6 +516,10 @@ pub struct SigningSetup {
     pub signer: std::sync::Arc<dyn Signer>,
     /// The embedded log (served at `/api/v1/log/...`).
     pub log: Option<std::sync::Arc<crate::transparency::EmbeddedLog>>,
+    /// The Fulcio-compatible endpoint over the embedded CA (`/api/v2/...`).
+    pub fulcio: Option<std::sync::Arc<crate::fulcio::Fulcio>>,
+    /// The instance's public URL.
+    pub public_url: String,
     /// The client trust config verifiers are given.
     pub trust_root: serde_json::Value,
     /// Identity certificates name (SAN URI) and the builder id in provenance.
@@ -554,20 +565,70 @@ pub fn setup(config: &crate::Config, db: &crate::Db) -> Result<SigningSetup, Sig
             std::sync::Arc::new(KeySigner::open(path, log.clone())?)
         }
         SigningMode::Sigstore => {
-            return Err(SigningError::Config(
-                "mode: sigstore (public Fulcio/Rekor) is not available in this version; use embedded or key".into(),
-            ));
+            let need = |v: &Option<String>, what: &str| {
+                v.clone()
+                    .ok_or_else(|| SigningError::Config(format!("mode: sigstore needs {what}")))
+            };
+            let fulcio = need(
+                &signing.fulcio_url,
+                "fulcio_url (e.g. https://fulcio.sigstore.dev)",
+            )?;
+            let rekor = need(
+                &signing.rekor_url,
+                "rekor_url (e.g. https://rekor.sigstore.dev)",
+            )?;
+            let token = match &signing.oidc_token_file {
+                Some(path) => crate::sigstore::TokenSource::File(path.clone()),
+                None => crate::sigstore::TokenSource::Env("SIGSTORE_ID_TOKEN".into()),
+            };
+            std::sync::Arc::new(crate::sigstore::SigstoreSigner::new(&fulcio, &rekor, token))
         }
     };
+    let trust_root = trust_root(config, &material)?;
+    let fulcio = std::sync::Arc::new(crate::fulcio::Fulcio::new(
+        material.clone(),
+        signing.oidc_issuers.clone(),
+    ));
     Ok(SigningSetup {
         signer,
         log: Some(log),
-        trust_root: material.trust_root(&public_url).client_trust_config_json(),
+        fulcio: Some(fulcio),
+        public_url: public_url.clone(),
+        trust_root,
         builder_id: builder_id(&public_url),
         issuer: public_url,
         push: config.server.push.clone(),
         registry_host: config.registry_host(),
     })
+}
+
+/// The client trust config that verifies this instance's signatures: in `mode:
+/// sigstore` the configured `trusted_root` of that Fulcio and Rekor, otherwise the
+/// embedded material's (its CA, CT log and transparency log).
+pub fn trust_root(
+    config: &crate::Config,
+    material: &Material,
+) -> Result<serde_json::Value, SigningError> {
+    let signing = &config.server.signing;
+    match (&signing.mode, &signing.trusted_root) {
+        (SigningMode::Sigstore, Some(path)) => external_trust_root(path),
+        (SigningMode::Sigstore, None) => Err(SigningError::Config(
+            "mode: sigstore needs trusted_root: <the Sigstore trusted_root.json of that Fulcio and Rekor> (verifiers are given it)".into(),
+        )),
+        _ => Ok(material
+            .trust_root(&config.public_url())
+            .client_trust_config_json()),
+    }
+}
+
+/// Reads a configured trusted root (or client trust config) and returns it as a
+/// client trust config.
+fn external_trust_root(path: &Path) -> Result<serde_json::Value, SigningError> {
+    let text = read(path)?;
+    let bad = |m: String| SigningError::Config(format!("trusted_root {}: {m}", path.display()));
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let root = TrustRoot::from_json(&v).map_err(|e| bad(e.to_string()))?;
+    Ok(root.client_trust_config_json())
 }
 
 /// One stored signature or attestation of an image.

@@ -552,7 +552,7 @@ impl Worker {
         };
         let sbom = self.json_blob("SBOM", &sbom_digest).await?;
         let statements = self.db.vex_statements(&sub.slug).await?;
-        let public_url = self.signing.issuer.clone();
+        let public_url = self.signing.public_url.clone();
         let vex = (!statements.is_empty()).then(|| {
             let id = format!("{public_url}/api/v1/modules/{}/vex", sub.slug);
             flareo_scan::vex::document(&id, "Flareo reviewers", &statements)

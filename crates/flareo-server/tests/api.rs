@@ -45,6 +45,7 @@ async fn start() -> Server {
         metrics: flareo_server::app::metrics_handle(),
         log: None,
         trust_root: None,
+        fulcio: None,
     };
     tokio::spawn(async move {
         axum::serve(listener, flareo_server::app::router(state))

@@ -52,6 +52,7 @@ async fn start(database: Option<String>) -> Server {
         metrics: flareo_server::app::metrics_handle(),
         log: None,
         trust_root: None,
+        fulcio: None,
     };
     tokio::spawn(async move {
         axum::serve(listener, flareo_server::app::router(state))

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use flareo_attest::bundle::{Bundle, Content};
 use flareo_attest::ca::{CertInfo, Identity};
-use flareo_attest::intoto::{BuildFacts, CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1};
+use flareo_attest::intoto::{CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1};
 use flareo_attest::keys::{hex, sha256};
 use flareo_attest::verify::{self, Policy, VerifyError};
 use flareo_server::Db;
@@ -19,26 +19,10 @@ use flareo_server::transparency::EmbeddedLog;
 use flareo_testkit::{sigstore_verify, validate};
 use serde_json::{Value, json};
 
-const URL: &str = "http://flareo.test";
+mod support;
+use support::facts;
 
-fn facts(digest_hex: &str, builder: &str) -> BuildFacts {
-    BuildFacts {
-        image_name: "flareo.test/demo".into(),
-        image_sha256: digest_hex.into(),
-        builder_id: builder.into(),
-        source_repo: Some("https://git.example/demo".into()),
-        tag: "v1.0.0".into(),
-        commit: None,
-        context_sha256: "cd".repeat(32),
-        dockerfile: "Dockerfile".into(),
-        requires_network: false,
-        base_images: vec![("busybox:1.35".into(), format!("sha256:{}", "ef".repeat(32)))],
-        invocation_id: format!("{URL}/api/v1/submissions/1"),
-        started_on: "2026-11-23T10:00:00Z".into(),
-        finished_on: "2026-11-23T10:01:00Z".into(),
-        slug: "demo".into(),
-    }
-}
+const URL: &str = "http://flareo.test";
 
 fn identity() -> Identity {
     Identity {
@@ -59,6 +43,7 @@ async fn sign(material: &Material, log: Arc<EmbeddedLog>, manifest: &[u8]) -> Si
         facts: facts(
             digest.trim_start_matches("sha256:"),
             &format!("{URL}/builders/v1"),
+            URL,
         ),
         sbom: json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": []}),
         vex: None,

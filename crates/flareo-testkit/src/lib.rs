@@ -1,9 +1,12 @@
-//! Real fixtures for Flareo's tests (PostgreSQL, S3, SMTP, docker-registry), each
+//! Real fixtures for Flareo's tests (PostgreSQL, S3, SMTP, docker-registry, an OIDC
+//! issuer), each
 //! started on 127.0.0.1 in a temporary directory and stopped on drop. A fixture
 //! that cannot start panics with what to install (scripts/setup.sh); none of them
 //! skips. Used only as a dev-dependency.
 
 pub mod fixtures;
+pub mod oidc;
+mod peers;
 pub mod postgres;
 pub mod registry;
 pub mod s3;
@@ -14,6 +17,7 @@ pub mod smtp;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use oidc::OidcIssuer;
 pub use postgres::{Postgres, sqlite_url};
 pub use registry::{DockerRegistry, TestImage, TokenAuth, write_oci_layout};
 pub use s3::S3;

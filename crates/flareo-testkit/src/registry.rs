@@ -323,3 +323,86 @@ pub fn write_oci_layout(dir: &Path, tag: &str, files: &[(&str, &[u8])]) -> TestI
         layers,
     }
 }
+
+/// The file of blob `digest` (`sha256:<hex>`) in the OCI layout at `dir`.
+pub fn layout_blob_path(dir: &Path, digest: &str) -> PathBuf {
+    dir.join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"))
+}
+
+/// Copies the OCI layout (or any directory tree of plain files) at `from` to `to`.
+pub fn copy_layout(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk the layout");
+        let target = to.join(entry.path().strip_prefix(from).expect("under the layout"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("create a layout directory");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a layout file");
+        }
+    }
+}
+
+/// Replaces blob `old` of the OCI layout at `dir` with `bytes` (stored under their
+/// own digest) and re-points what references it: every manifest or index naming it
+/// as config, layer, blob or child manifest is rewritten (recursively, each under
+/// its new digest), and so is `index.json`. `subject` fields are left alone. The
+/// layout is then consistent again: only what `bytes` say differs. Returns the new
+/// blob's digest.
+pub fn rewrite_layout_blob(dir: &Path, old: &str, bytes: &[u8]) -> String {
+    let new = write_blob(dir, bytes);
+    let mut rewritten = std::collections::BTreeMap::new();
+    rewritten.insert(old.to_string(), Some((new.clone(), bytes.len() as u64)));
+    let index_path = dir.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).expect("read index.json"))
+            .expect("index.json is JSON");
+    if repoint(dir, &mut index, &mut rewritten) {
+        std::fs::write(&index_path, index.to_string()).expect("write index.json");
+    }
+    new
+}
+
+/// Re-points the descriptors of `doc` at rewritten blobs; whether any changed.
+/// `rewritten` maps a digest to its replacement (`None`: unchanged).
+fn repoint(
+    dir: &Path,
+    doc: &mut serde_json::Value,
+    rewritten: &mut std::collections::BTreeMap<String, Option<(String, u64)>>,
+) -> bool {
+    let mut changed = false;
+    let mut descriptors: Vec<&mut serde_json::Value> = Vec::new();
+    for (key, value) in doc.as_object_mut().into_iter().flatten() {
+        match (key.as_str(), value) {
+            ("config", config) => descriptors.push(config),
+            ("layers" | "blobs" | "manifests", serde_json::Value::Array(list)) => {
+                descriptors.extend(list.iter_mut())
+            }
+            _ => {}
+        }
+    }
+    for descriptor in descriptors {
+        let Some(digest) = descriptor["digest"].as_str().map(str::to_string) else {
+            continue;
+        };
+        if !rewritten.contains_key(&digest) {
+            let replacement = std::fs::read(layout_blob_path(dir, &digest))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .filter(|v| v.get("schemaVersion").is_some())
+                .and_then(|mut manifest| {
+                    repoint(dir, &mut manifest, rewritten).then(|| {
+                        let bytes = manifest.to_string().into_bytes();
+                        (write_blob(dir, &bytes), bytes.len() as u64)
+                    })
+                });
+            rewritten.insert(digest.clone(), replacement);
+        }
+        if let Some(Some((new, size))) = rewritten.get(&digest) {
+            descriptor["digest"] = new.as_str().into();
+            descriptor["size"] = (*size).into();
+            changed = true;
+        }
+    }
+    changed
+}

@@ -9,20 +9,44 @@ use std::time::{Duration, Instant};
 
 /// Sends `method path` (empty body) to 127.0.0.1:`port`; the response's status code.
 pub(crate) fn http_status(port: u16, method: &str, path: &str) -> std::io::Result<u16> {
+    http_request(port, method, path, "", "").map(|(status, _)| status)
+}
+
+/// Sends `method path` with `body` of `content_type` to 127.0.0.1:`port` over
+/// HTTP/1.1 (`Connection: close`); the response's status code and body.
+pub(crate) fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let content_type = if content_type.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Type: {content_type}\r\n")
+    };
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let text = String::from_utf8_lossy(&response);
-    text.lines()
+    let status = text
+        .lines()
         .next()
         .and_then(|status| status.split_whitespace().nth(1))
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text:?}")))
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text:?}")))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Ok((status, body))
 }
 
 /// The server `name` started as `child` on `port`, logging to `log`.

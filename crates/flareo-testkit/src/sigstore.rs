@@ -10,54 +10,22 @@ pub const SIGSTORE_PYTHON: &str = "4.5.1";
 
 /// The `sigstore` executable, installing it on first use (fails loudly).
 pub fn sigstore_cli() -> PathBuf {
-    let home = std::env::var_os("HOME").expect("HOME is set");
-    let venv = Path::new(&home).join(format!(".cache/flareo/peers/sigstore-{SIGSTORE_PYTHON}"));
+    let venv = crate::peers::dir(&format!("sigstore-{SIGSTORE_PYTHON}"));
     let exe = venv.join("bin/sigstore");
-    if exe.exists() {
-        return exe;
-    }
-    let lock = venv.with_extension("lock");
-    std::fs::create_dir_all(venv.parent().expect("has a parent")).expect("cache dir");
-    // One installer at a time (tests run in parallel).
-    let _guard = loop {
-        match std::fs::create_dir(&lock) {
-            Ok(()) => break LockDir(lock.clone()),
-            Err(_) if exe.exists() => return exe,
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(500)),
-        }
-    };
-    if exe.exists() {
-        return exe;
-    }
-    let run = |cmd: &mut Command, what: &str| {
-        let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert!(
-            out.status.success(),
-            "{what}: {}",
-            String::from_utf8_lossy(&out.stderr)
+    crate::peers::install_once(&venv, &exe, || {
+        crate::peers::run(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "creating the sigstore venv",
         );
-    };
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "creating the sigstore venv",
-    );
-    run(
-        Command::new(venv.join("bin/pip")).args([
-            "install",
-            "-q",
-            &format!("sigstore=={SIGSTORE_PYTHON}"),
-        ]),
-        "pip install sigstore",
-    );
-    exe
-}
-
-struct LockDir(PathBuf);
-
-impl Drop for LockDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
+        crate::peers::run(
+            Command::new(venv.join("bin/pip")).args([
+                "install",
+                "-q",
+                &format!("sigstore=={SIGSTORE_PYTHON}"),
+            ]),
+            "pip install sigstore",
+        );
+    })
 }
 
 /// Runs `sigstore --trust-config <trust> verify identity --offline` on `artifact`

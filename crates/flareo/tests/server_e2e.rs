@@ -3,8 +3,11 @@
 //! PostgreSQL and an S3-compatible store (moto); a maintainer publishes with the
 //! CLI, a reviewer approves, buildah builds, the catalog shows the module and a
 //! real SMTP server receives the mails. A worker killed with SIGKILL mid-build is
-//! replaced by the other after its lease expires.
+//! replaced by the other after its lease expires. The PostgreSQL instance signs
+//! keylessly (`mode: sigstore`) through another instance's Fulcio and Rekor APIs,
+//! with tokens from a real OIDC issuer.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -21,6 +24,22 @@ struct Instance {
     config: PathBuf,
     url: String,
     children: Vec<Child>,
+    /// Set when the instance signs keylessly through another's Fulcio and Rekor.
+    keyless: Option<Keyless>,
+    /// Whether a module of this instance went through the OCI-layout checks.
+    layouts_checked: Cell<bool>,
+}
+
+/// What verifiers of a keyless (`mode: sigstore`) instance are told.
+struct Keyless {
+    /// The certificate identity (the token's subject).
+    identity: String,
+    /// The OIDC issuer.
+    issuer: String,
+    /// The Fulcio/Rekor instance: its trust root and its log.
+    signer_url: String,
+    /// That instance's trust root, as the keyless instance was configured with.
+    trust: PathBuf,
 }
 
 fn flareo() -> Command {
@@ -67,6 +86,8 @@ impl Instance {
             config,
             url: format!("http://127.0.0.1:{port}"),
             children: Vec::new(),
+            keyless: None,
+            layouts_checked: Cell::new(false),
         }
     }
 
@@ -382,7 +403,9 @@ fn assert_pushed(inst: &Instance, registry: &DockerRegistry, slug: &str, digest:
 
 /// The published image verifies from Flareo's own registry with `flareo verify`
 /// (and fails with a wrong builder or another instance's trust root), and its
-/// signature bundle verifies with sigstore-python offline.
+/// signature bundle verifies with sigstore-python offline. Copied with skopeo into
+/// OCI layouts, it verifies there too, and tampered copies fail, each naming what
+/// is wrong.
 fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
     let trust = inst.dir.path().join(format!("{slug}.trust.json"));
     ok(
@@ -392,6 +415,24 @@ fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
             .unwrap(),
         "trust-root",
     );
+    // Who signed, by default the instance's builder under its own issuer; a
+    // keyless instance serves the trust root of the CA it signs through.
+    let builder = format!("{}/builders/v1", inst.url);
+    let (identity, issuer, log_url) = match &inst.keyless {
+        Some(k) => {
+            let served: Value =
+                serde_json::from_str(&std::fs::read_to_string(&trust).unwrap()).unwrap();
+            let configured: Value =
+                serde_json::from_str(&std::fs::read_to_string(&k.trust).unwrap()).unwrap();
+            assert_eq!(
+                served["trustedRoot"]["certificateAuthorities"],
+                configured["trustedRoot"]["certificateAuthorities"]
+            );
+            (k.identity.clone(), k.issuer.clone(), k.signer_url.clone())
+        }
+        None => (builder.clone(), inst.url.clone(), inst.url.clone()),
+    };
+    let who = ["--identity", identity.as_str(), "--issuer", issuer.as_str()];
     let host = inst.url.trim_start_matches("http://");
     let image = format!("{host}/{slug}:v1.0.0");
     let v = json(
@@ -402,22 +443,19 @@ fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
                 "--trust-root",
                 trust.to_str().unwrap(),
                 "--log-url",
-                &inst.url,
+                &log_url,
+                "--builder",
+                &builder,
                 "--json",
             ])
+            .args(who)
             .output()
             .unwrap(),
         "verify",
     );
     assert_eq!(v["verified"], true, "{v}");
-    let names: Vec<&str> = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["check"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        names,
+        check_names(&v),
         [
             "image",
             "signature",
@@ -426,6 +464,13 @@ fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
             "provenance",
             "sbom"
         ],
+        "{v}"
+    );
+    assert!(
+        v["checks"][1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("signed by {identity} (issuer {issuer})")),
         "{v}"
     );
     // A builder the consumer does not trust.
@@ -438,6 +483,7 @@ fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
             "--builder",
             "https://evil.example/builders/v1",
         ])
+        .args(who)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -458,6 +504,7 @@ fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
     );
     let out = flareo()
         .args(["verify", &image, "--trust-root", other.to_str().unwrap()])
+        .args(who)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -479,15 +526,317 @@ fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
     std::fs::write(&bundle, sig["bundle"].to_string()).unwrap();
     let payload = inst.dir.path().join(format!("{slug}.payload.json"));
     std::fs::write(&payload, bundles["payload"].as_str().unwrap()).unwrap();
-    let identity = format!("{}/builders/v1", inst.url);
     if let Err(out) = flareo_testkit::sigstore_verify(
         &trust,
         &bundle,
         &identity,
-        &inst.url,
+        &issuer,
         payload.to_str().unwrap(),
     ) {
         panic!("sigstore-python refused {slug}'s signature:\n{out}");
+    }
+    // The OCI-layout checks do not depend on how the image was signed: once per
+    // instance, on an embedded-CA one.
+    if inst.keyless.is_none() && !inst.layouts_checked.replace(true) {
+        assert_layouts_verifiable(inst, slug, digest, &trust);
+    }
+}
+
+/// The names of the checks in `flareo verify --json` output, in order.
+fn check_names(v: &Value) -> Vec<&str> {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect()
+}
+
+/// `skopeo copy docker://<from> oci:<to>` (plain HTTP source), with `extra` flags.
+fn skopeo_copy(from: &str, to: &str, extra: &[&str]) {
+    let out = Command::new("skopeo")
+        .args(["copy", "--quiet", "--src-tls-verify=false"])
+        .args(extra)
+        .arg(from)
+        .arg(to)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "skopeo copy {from} {to}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies `repo:v1.0.0` (a registry repository, `host/path`) with its cosign
+/// `.sig` and `.att` manifests into the OCI layout `dir`, the image under the ref
+/// name `<slug>:v1.0.0`, digests preserved.
+fn copy_signed_image(repo: &str, slug: &str, digest: &str, dir: &Path) {
+    let dir = dir.to_str().unwrap();
+    let hex = digest.trim_start_matches("sha256:");
+    for (tag, name) in [
+        ("v1.0.0".to_string(), format!("{slug}:v1.0.0")),
+        (format!("sha256-{hex}.sig"), format!("sha256-{hex}.sig")),
+        (format!("sha256-{hex}.att"), format!("sha256-{hex}.att")),
+    ] {
+        skopeo_copy(
+            &format!("docker://{repo}:{tag}"),
+            &format!("oci:{dir}:{name}"),
+            &["--preserve-digests"],
+        );
+    }
+}
+
+/// `flareo verify <image> --trust-root <trust> [extra]`: (exit code, stdout).
+fn verify_cli(image: &str, trust: &Path, extra: &[&str]) -> (Option<i32>, String) {
+    let out = flareo()
+        .args(["verify", image, "--trust-root", trust.to_str().unwrap()])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// `flareo verify` refuses `image` (exit 1) with the line `✗ <check>: ...` holding
+/// each of `wanted`; returns that line.
+fn assert_refused(image: &str, trust: &Path, check: &str, wanted: &[&str]) -> String {
+    let (code, text) = verify_cli(image, trust, &[]);
+    assert_eq!(code, Some(1), "{image}: {text}");
+    let prefix = format!("✗ {check}: ");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("{image}: no failed {check} check:\n{text}"))
+        .to_string();
+    for w in wanted {
+        assert!(line.contains(w), "{image}: {w:?} not in {line:?}\n{text}");
+    }
+    assert!(text.contains("NOT verified"), "{text}");
+    eprintln!("refused as expected: {line}");
+    line
+}
+
+/// The referrer in the layout `dir` (listed in index.json without a ref name)
+/// holding the image signature's Sigstore bundle: (bundle digest, bundle JSON).
+fn signature_bundle(dir: &Path) -> (String, Value) {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let read = |digest: &str| -> Value {
+        serde_json::from_slice(
+            &std::fs::read(flareo_testkit::registry::layout_blob_path(dir, digest)).unwrap(),
+        )
+        .unwrap()
+    };
+    for entry in index["manifests"].as_array().unwrap() {
+        let manifest = read(entry["digest"].as_str().unwrap());
+        if manifest["annotations"]["dev.sigstore.bundle.content"] == "message-signature" {
+            let layer = manifest["layers"][0]["digest"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let bundle = read(&layer);
+            return (layer, bundle);
+        }
+    }
+    panic!(
+        "no signature bundle among the referrers in {}",
+        dir.display()
+    );
+}
+
+/// The image, its signature and attestations copied with skopeo into OCI layouts
+/// (referrers listed by subject; and, when the instance pushes to an external
+/// registry, through the referrers tag copied from there) verify with
+/// `flareo verify oci:DIR:REF`; copies with a tampered layer, another image under
+/// the module's ref, the signed image under another module's name, a signature by
+/// another key, or a forged log entry each fail with their own message.
+fn assert_layouts_verifiable(inst: &Instance, slug: &str, digest: &str, trust: &Path) {
+    use flareo_testkit::registry::{copy_layout, layout_blob_path, rewrite_layout_blob};
+    let host = inst.url.trim_start_matches("http://");
+    let repo = format!("{host}/{slug}");
+    let hex = digest.trim_start_matches("sha256:");
+
+    // Referrers in the layout by subject: each copied by digest, without a ref name.
+    let layout = inst.dir.path().join(format!("{slug}.oci"));
+    copy_signed_image(&repo, slug, digest, &layout);
+    let referrers = inst.get(&format!("/v2/{slug}/referrers/{digest}"));
+    let referrers = referrers["manifests"].as_array().unwrap();
+    assert!(referrers.len() >= 3, "{referrers:?}");
+    for r in referrers {
+        skopeo_copy(
+            &format!("docker://{repo}@{}", r["digest"].as_str().unwrap()),
+            &format!("oci:{}", layout.display()),
+            &["--preserve-digests"],
+        );
+    }
+    let image = format!("oci:{}:{slug}:v1.0.0", layout.display());
+    let (code, text) = verify_cli(&image, trust, &["--json"]);
+    assert_eq!(code, Some(0), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(
+        check_names(&v),
+        [
+            "image",
+            "signature",
+            "transparency log",
+            "provenance",
+            "sbom"
+        ],
+        "{v}"
+    );
+    let signature = v["checks"][1]["detail"].as_str().unwrap();
+    assert!(
+        signature.contains(&format!("/{slug}@{digest} for repository {slug},")),
+        "{signature}"
+    );
+    // By digest: no repository named, so none compared (and it says so).
+    let (code, text) = verify_cli(&format!("oci:{}:{digest}", layout.display()), trust, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("repository not checked"), "{text}");
+
+    // Referrers through the referrers tag, as skopeo copies it from a registry
+    // without the referrers API (the external registry this instance pushes to).
+    let config = std::fs::read_to_string(&inst.config).unwrap();
+    let pushed = config.split("push:\n").nth(1).and_then(|push| {
+        push.lines()
+            .find_map(|l| l.trim().strip_prefix("registry: "))
+            .map(str::to_string)
+    });
+    if let Some(registry) = pushed {
+        let tagged = inst.dir.path().join(format!("{slug}.tagged.oci"));
+        let external = format!("{registry}/{slug}");
+        copy_signed_image(&external, slug, digest, &tagged);
+        skopeo_copy(
+            &format!("docker://{external}:sha256-{hex}"),
+            &format!("oci:{}:sha256-{hex}", tagged.display()),
+            &["--all"],
+        );
+        let (code, text) = verify_cli(
+            &format!("oci:{}:{slug}:v1.0.0", tagged.display()),
+            trust,
+            &[],
+        );
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("verified: oci:"), "{text}");
+        eprintln!("verified through the referrers tag:\n{text}");
+    }
+
+    // (a) A tampered layer: a changed byte is found, naming the layer.
+    let tampered = inst.dir.path().join(format!("{slug}.tampered.oci"));
+    copy_layout(&layout, &tampered);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(layout_blob_path(&tampered, digest)).unwrap())
+            .unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    let layer = layers.last().unwrap()["digest"].as_str().unwrap();
+    let path = layout_blob_path(&tampered, layer);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&path, &bytes).unwrap();
+    assert_refused(
+        &format!("oci:{}:{slug}:v1.0.0", tampered.display()),
+        trust,
+        "image",
+        &[
+            &format!("layer {} of {} {layer}", layers.len(), layers.len()),
+            &format!("blob {layer} has been altered: its content hashes to sha256:"),
+        ],
+    );
+
+    // (b) Re-tagged: another, unsigned image under the module's ref ...
+    let retagged = inst.dir.path().join(format!("{slug}.retagged.oci"));
+    copy_layout(&layout, &retagged);
+    let (_, busybox) = base_image("busybox");
+    let out = Command::new("skopeo")
+        .args(["copy", "--quiet"])
+        .arg(format!("oci-archive:{}", busybox.display()))
+        .arg(format!("oci:{}:{slug}:v1.0.0", retagged.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_refused(
+        &format!("oci:{}:{slug}:v1.0.0", retagged.display()),
+        trust,
+        "signature",
+        &["no cosign signature for sha256:", ".sig)"],
+    );
+    // ... and the signed image under another module's name.
+    let renamed = inst.dir.path().join(format!("{slug}.renamed.oci"));
+    copy_layout(&layout, &renamed);
+    skopeo_copy(
+        &format!("docker://{repo}:v1.0.0"),
+        &format!("oci:{}:other-module:v1.0.0", renamed.display()),
+        &["--preserve-digests"],
+    );
+    assert_refused(
+        &format!("oci:{}:other-module:v1.0.0", renamed.display()),
+        trust,
+        "signature",
+        &[&format!(
+            "the signature is for \"{repo}\" (module \"{slug}\"), not for repository \"other-module\" (module \"other-module\")"
+        )],
+    );
+
+    // (c) The signature bundle re-signed by another key (certificate unchanged).
+    let resigned = inst.dir.path().join(format!("{slug}.resigned.oci"));
+    copy_layout(&layout, &resigned);
+    let (old, mut bundle) = signature_bundle(&resigned);
+    let payload = {
+        let layout = flareo_oci::OciLayout::open(&resigned).unwrap();
+        let (_, sig) = layout.manifest(&format!("sha256-{hex}.sig")).unwrap();
+        let sig: Value = serde_json::from_slice(&sig).unwrap();
+        let layer = sig["layers"][0]["digest"].as_str().unwrap();
+        layout.blob(&layer.parse().unwrap()).unwrap()
+    };
+    let stranger = flareo_attest::keys::KeyPair::generate();
+    bundle["messageSignature"]["signature"] =
+        flareo_attest::verify::b64encode(&stranger.sign(&payload)).into();
+    rewrite_layout_blob(&resigned, &old, bundle.to_string().as_bytes());
+    assert_refused(
+        &format!("oci:{}:{slug}:v1.0.0", resigned.display()),
+        trust,
+        "signature",
+        &["signature does not verify with the signing key"],
+    );
+
+    // (d) A forged log entry: another root in the inclusion proof, the layout's
+    // digests fixed up, so only the log check fails.
+    let forged = inst.dir.path().join(format!("{slug}.forged.oci"));
+    copy_layout(&layout, &forged);
+    let (old, mut bundle) = signature_bundle(&forged);
+    let entry = &mut bundle["verificationMaterial"]["tlogEntries"][0];
+    let index = entry["logIndex"].as_str().unwrap().to_string();
+    let mut root =
+        flareo_attest::verify::b64decode(entry["inclusionProof"]["rootHash"].as_str().unwrap())
+            .unwrap();
+    root[0] ^= 1;
+    entry["inclusionProof"]["rootHash"] = flareo_attest::verify::b64encode(&root).into();
+    rewrite_layout_blob(&forged, &old, bundle.to_string().as_bytes());
+    let image = format!("oci:{}:{slug}:v1.0.0", forged.display());
+    assert_refused(
+        &image,
+        trust,
+        "transparency log",
+        &[&format!(
+            "log entry {index}: inclusion proof does not verify"
+        )],
+    );
+    let (_, text) = verify_cli(&image, trust, &[]);
+    for ok in ["✓ image:", "✓ signature:", "✓ provenance:", "✓ sbom:"] {
+        assert!(text.contains(ok), "{ok} expected:\n{text}");
     }
 }
 
@@ -676,13 +1025,41 @@ fn postgres_s3_two_workers_and_a_killed_one() {
         s3.access_key_id(),
         s3.secret_access_key()
     );
-    // Workers on other machines sign with the instance's material: a shared dir.
+    // Keyless: another instance's Fulcio and Rekor APIs certify and log what this
+    // one's workers sign, for tokens of an OIDC issuer both trust.
+    let oidc = flareo_testkit::OidcIssuer::start();
+    let mut signer = Instance::new(&format!(
+        "signing:\n  oidc_issuers:\n    - url: {}\n      subject_domain: https://ci.flareo.test\n",
+        oidc.url()
+    ));
+    let signer_data = signer.data("signer");
+    std::fs::create_dir_all(&signer_data).unwrap();
+    signer.start(&["serve", "--no-worker"], &signer_data);
+    signer.wait_healthy();
+    let trust = signer.dir.path().join("signer.trust.json");
+    std::fs::write(&trust, signer.get("/api/v1/trust-root").to_string()).unwrap();
+    let identity = "https://ci.flareo.test/flareo/workers".to_string();
+    let token = signer.dir.path().join("token");
+    std::fs::write(&token, oidc.token(&identity, "sigstore", 3600)).unwrap();
+    // Workers on other machines share the instance's material (its log key): a
+    // shared dir.
     let signing = tempfile::tempdir().unwrap();
     let mut inst = Instance::new(&format!(
-        "database: {url}\nstore:\n{store}smtp:\n  host: 127.0.0.1\n  port: {}\nworker:\n  lease_secs: 6\n  poll_secs: 0.5\nsigning:\n  dir: {}\n",
+        "database: {url}\nstore:\n{store}smtp:\n  host: 127.0.0.1\n  port: {}\nworker:\n  lease_secs: 6\n  poll_secs: 0.5\n\
+         signing:\n  dir: {}\n  mode: sigstore\n  fulcio_url: {}\n  rekor_url: {}\n  oidc_token_file: {}\n  trusted_root: {}\n",
         smtp.port(),
-        signing.path().display()
+        signing.path().display(),
+        signer.url,
+        signer.url,
+        token.display(),
+        trust.display()
     ));
+    inst.keyless = Some(Keyless {
+        identity,
+        issuer: oidc.url(),
+        signer_url: signer.url.clone(),
+        trust: trust.clone(),
+    });
     let control = inst.data("control");
     let (a, b) = (inst.data("worker-a"), inst.data("worker-b"));
     for d in [&control, &a, &b] {
@@ -763,6 +1140,11 @@ fn postgres_s3_two_workers_and_a_killed_one() {
     }
     let list = inst.get("/api/v1/modules");
     assert_eq!(list["modules"].as_array().unwrap().len(), 4);
+    // Every signature and attestation is in the signer's log (3 per module: image,
+    // provenance, SBOM; the killed build signed nothing), none in this instance's.
+    let logged = signer.get("/api/v1/log")["treeSize"].as_u64().unwrap();
+    assert!(logged >= 12, "{logged} entries in the signer's log");
+    assert_eq!(inst.get("/api/v1/log")["treeSize"], 0);
 }
 
 /// A copy of the demo module on debian:12-slim (real dpkg database: 96 packages).

@@ -45,6 +45,8 @@ pub struct AppState {
     pub log: Option<Arc<crate::transparency::EmbeddedLog>>,
     /// The instance's trust root as a Sigstore client trust config.
     pub trust_root: Option<Arc<serde_json::Value>>,
+    /// The Fulcio-compatible certificate endpoint (absent: `/api/v2/` answers 404).
+    pub fulcio: Option<Arc<crate::fulcio::Fulcio>>,
 }
 
 /// An API error: HTTP status, stable code, human message.

@@ -117,3 +117,24 @@ pub async fn seed_scanned_module(
         .unwrap();
     assert!(published);
 }
+
+/// Provenance facts of a `demo` module image (`digest_hex`) built by `builder` on
+/// the instance at `instance`, as the worker's sign step gathers them.
+pub fn facts(digest_hex: &str, builder: &str, instance: &str) -> flareo_attest::intoto::BuildFacts {
+    flareo_attest::intoto::BuildFacts {
+        image_name: "flareo.test/demo".into(),
+        image_sha256: digest_hex.into(),
+        builder_id: builder.into(),
+        source_repo: Some("https://git.example/demo".into()),
+        tag: "v1.0.0".into(),
+        commit: None,
+        context_sha256: "cd".repeat(32),
+        dockerfile: "Dockerfile".into(),
+        requires_network: false,
+        base_images: vec![("busybox:1.35".into(), format!("sha256:{}", "ef".repeat(32)))],
+        invocation_id: format!("{instance}/api/v1/submissions/1"),
+        started_on: "2026-11-23T10:00:00Z".into(),
+        finished_on: "2026-11-23T10:01:00Z".into(),
+        slug: "demo".into(),
+    }
+}

@@ -40,9 +40,7 @@ pub fn run(args: &TrustRootArgs) -> anyhow::Result<ExitCode> {
         let dir = flareo_server::signing::material_dir(&config);
         let material = flareo_server::signing::Material::open(&dir, &config.registry_host())
             .with_context(|| format!("reading the signing material in {}", dir.display()))?;
-        material
-            .trust_root(&config.public_url())
-            .client_trust_config_json()
+        flareo_server::signing::trust_root(&config, &material)?
     };
     let doc = if args.bare {
         config_doc["trustedRoot"].clone()

@@ -1,0 +1,130 @@
+//! An OpenID Connect issuer on 127.0.0.1 for the keyless-signing tests: axa-group's
+//! `oauth2-mock-server` (npm, pinned; installed under
+//! `~/.cache/flareo/peers/oauth2-mock-server-<version>` on first use) run by Node
+//! with a fresh RS256 key. It serves discovery and JWKS like any issuer, and
+//! issues real signed JWTs for a chosen subject, audience and lifetime.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::server::{Starting, http_request};
+
+/// The pinned oauth2-mock-server version (7.2 runs on Debian 12's Node 18 and on 20).
+pub const OAUTH2_MOCK_SERVER: &str = "7.2.1";
+
+/// A running issuer; stopped on drop.
+pub struct OidcIssuer {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// The peer's directory with the package installed and the launcher script.
+fn installed() -> PathBuf {
+    let dir = crate::peers::dir(&format!("oauth2-mock-server-{OAUTH2_MOCK_SERVER}"));
+    let ready = dir.join("node_modules/oauth2-mock-server/package.json");
+    crate::peers::install_once(&dir, &ready, || {
+        std::fs::create_dir_all(&dir).expect("peer dir");
+        std::fs::write(
+            dir.join("package.json"),
+            r#"{"name":"flareo-oidc-peer","private":true}"#,
+        )
+        .expect("package.json");
+        crate::peers::run(
+            Command::new("npm")
+                .current_dir(&dir)
+                .args(["install", "--no-fund", "--no-audit", "--loglevel=error"])
+                .arg(format!("oauth2-mock-server@{OAUTH2_MOCK_SERVER}")),
+            "npm install oauth2-mock-server (needs node and npm: scripts/setup.sh)",
+        );
+    });
+    // ES modules resolve packages next to the script: it lives in the peer dir.
+    std::fs::write(
+        dir.join("oidc-issuer.mjs"),
+        include_str!("../js/oidc-issuer.mjs"),
+    )
+    .expect("writing the launcher");
+    dir
+}
+
+impl OidcIssuer {
+    /// Starts an issuer on a free port.
+    pub fn start() -> Self {
+        let peer = installed();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = crate::free_port();
+        let log = dir.path().join("oidc.log");
+        let out = std::fs::File::create(&log).expect("log file");
+        let mut child = Command::new("node")
+            .arg(peer.join("oidc-issuer.mjs"))
+            .arg(port.to_string())
+            .stdout(out.try_clone().expect("log file"))
+            .stderr(out)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting node (scripts/setup.sh installs nodejs)");
+        let ready_log = log.clone();
+        Starting {
+            name: "oauth2-mock-server",
+            port,
+            child: Some(&mut child),
+            log: &log,
+            timeout: Duration::from_secs(30),
+        }
+        .wait(|| {
+            std::fs::read_to_string(&ready_log)
+                .unwrap_or_default()
+                .contains("ready ")
+        });
+        Self {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// The issuer URL (`iss` of its tokens).
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The issuer's log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// A token for `sub` and `audience` expiring in `lifetime_secs` (negative:
+    /// already expired), from the issuer's token endpoint.
+    pub fn token(&self, sub: &str, audience: &str, lifetime_secs: i64) -> String {
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("aud", audience)
+            .append_pair("sub", sub)
+            .append_pair("lifetime", &lifetime_secs.to_string())
+            .finish();
+        let (status, body) = http_request(
+            self.port,
+            "POST",
+            "/token",
+            "application/x-www-form-urlencoded",
+            &form,
+        )
+        .expect("asking the OIDC issuer for a token");
+        assert_eq!(status, 200, "token endpoint: {body}\n{}", self.log());
+        let v: serde_json::Value = serde_json::from_str(&body).expect("token response is JSON");
+        v["access_token"]
+            .as_str()
+            .expect("token response has access_token")
+            .to_string()
+    }
+}
+
+impl Drop for OidcIssuer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,59 @@
+//! Peer tools the tests run (verifiers, an OIDC issuer), each installed once into
+//! `~/.cache/flareo/peers/<name>` from its package registry, one installer at a
+//! time across parallel tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// `~/.cache/flareo/peers/<name>`.
+pub(crate) fn dir(name: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").expect("HOME is set");
+    Path::new(&home).join(".cache/flareo/peers").join(name)
+}
+
+/// Returns `ready` once it exists, running `install` first if it does not (under
+/// a lock next to `dir`, so parallel tests install once). Panics if `install`
+/// leaves `ready` missing.
+pub(crate) fn install_once(dir: &Path, ready: &Path, install: impl FnOnce()) -> PathBuf {
+    if ready.exists() {
+        return ready.to_path_buf();
+    }
+    std::fs::create_dir_all(dir.parent().expect("peer dirs have a parent")).expect("cache dir");
+    let lock = dir.with_extension("lock");
+    let _guard = loop {
+        match std::fs::create_dir(&lock) {
+            Ok(()) => break LockDir(lock.clone()),
+            Err(_) if ready.exists() => return ready.to_path_buf(),
+            Err(_) => std::thread::sleep(Duration::from_millis(500)),
+        }
+    };
+    if !ready.exists() {
+        install();
+    }
+    assert!(
+        ready.exists(),
+        "installing into {} did not produce {}",
+        dir.display(),
+        ready.display()
+    );
+    ready.to_path_buf()
+}
+
+/// Runs an installer step; panics with its stderr when it fails.
+pub(crate) fn run(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct LockDir(PathBuf);
+
+impl Drop for LockDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
