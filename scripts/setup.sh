@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # moves and inspects them, uidmap/iproute2 serve the build sandbox, mmdebstrap and
 # busybox-static make the offline base images (scripts/base-images.sh); curl lets
 # scripts/run.sh wait for the server; Go builds the scan tests' Go binary fixture;
-# Node and npm run the keyless-signing tests' OIDC issuer (oauth2-mock-server).
+# Node and npm run the keyless-signing tests' OIDC issuer (oauth2-mock-server) and
+# playwright-core, which drives Debian's Chromium through the web pages' tests.
 declare -A PKGS=(
   [git]=git
   [python3]=python3
@@ -28,6 +29,7 @@ declare -A PKGS=(
   [docker-registry]=docker-registry
   [node]=nodejs
   [npm]=npm
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!PKGS[@]}"; do

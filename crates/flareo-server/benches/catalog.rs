@@ -8,11 +8,9 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use flareo_oci::BlobStore;
-use flareo_server::api::AppState;
 use flareo_server::{Config, Db};
 
 #[path = "../tests/support/mod.rs"]
@@ -102,20 +100,8 @@ fn main() {
         seed(&db).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState {
-            db,
-            store: BlobStore::local(&dir.path().join("blobs")).unwrap(),
-            config: Arc::new(config),
-            metrics: flareo_server::app::metrics_handle(),
-            log: None,
-            trust_root: None,
-            fulcio: None,
-        };
-        tokio::spawn(async move {
-            axum::serve(listener, flareo_server::app::router(state))
-                .await
-                .unwrap()
-        });
+        let store = BlobStore::local(&dir.path().join("blobs")).unwrap();
+        support::serve(listener, support::state(config, db, store));
         url
     });
 

@@ -5,7 +5,8 @@
 //! second process on loopback, rounds alternating between the two servers;
 //! reported as MB/s (median of rounds) and as ratios. Cases: the whole blob, a
 //! 16 MiB range from the middle, and many 4 KiB ranges (requests per second).
-//! Flareo runs twice: listening as `flareo serve` does, and with TCP_NODELAY.
+//! Flareo runs twice: listening as `flareo serve` does (TCP_NODELAY), and on a
+//! plain listener, to show what Nagle and delayed ACKs cost small responses.
 //!
 //! `cargo bench -p flareo-server --bench registry`.
 
@@ -13,7 +14,6 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::serve::ListenerExt;
 use bytes::Bytes;
 use flareo_oci::{BlobStore, Credentials, Digest, push_image};
 use flareo_server::api::AppState;
@@ -92,7 +92,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let docker = DockerRegistry::start();
-    let ((flareo, flareo_nodelay), layer) = rt.block_on(async {
+    let ((flareo_nagle, flareo), layer) = rt.block_on(async {
         let mut config = Config::default();
         config.operator.data_dir = Some(dir.path().to_path_buf());
         let db = Db::open(&config.database_url()).await.unwrap();
@@ -124,8 +124,8 @@ fn main() {
         .unwrap();
         assert!(pushed.uploaded.contains(&layer));
 
-        // As `flareo serve` listens today, and with TCP_NODELAY (small responses
-        // otherwise wait out Nagle and delayed ACKs).
+        // As `flareo serve` listens (TCP_NODELAY), and a plain listener to show
+        // what Nagle and delayed ACKs cost small responses.
         let state = AppState {
             db,
             store,
@@ -142,16 +142,14 @@ fn main() {
         tokio::spawn(async move { axum::serve(plain, app).await.unwrap() });
         let nodelay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let nodelay_url = format!("http://{}", nodelay.local_addr().unwrap());
-        let nodelay = nodelay.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        let nodelay = flareo_server::app::without_nagle(nodelay);
         tokio::spawn(async move { axum::serve(nodelay, router).await.unwrap() });
         ((plain_url, nodelay_url), layer)
     });
     let blob_url = |base: &str| format!("{base}/v2/bench/blobs/{layer}");
     let servers = [
         ("flareo", blob_url(&flareo)),
-        ("flareo+nodelay", blob_url(&flareo_nodelay)),
+        ("flareo-nagle", blob_url(&flareo_nagle)),
         ("docker-registry", blob_url(&docker.url())),
     ];
     // Same bytes from both, and warm page cache.
@@ -200,15 +198,15 @@ fn main() {
                 });
             }
         }
-        let [ours, ours_nodelay, theirs] = figures.map(median);
+        let [ours, ours_nagle, theirs] = figures.map(median);
         let unit = if case.rate { "req/s" } else { "MB/s" };
         println!(
-            "{:<32} flareo {:>7.1} {unit} (ratio {:.2})   flareo+nodelay {:>7.1} {unit} (ratio {:.2})   docker-registry {:>7.1} {unit}",
+            "{:<32} flareo {:>7.1} {unit} (ratio {:.2})   without TCP_NODELAY {:>7.1} {unit} (ratio {:.2})   docker-registry {:>7.1} {unit}",
             case.name,
             ours,
             ours / theirs,
-            ours_nodelay,
-            ours_nodelay / theirs,
+            ours_nagle,
+            ours_nagle / theirs,
             theirs,
         );
     }

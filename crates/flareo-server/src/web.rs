@@ -37,6 +37,56 @@ async fn frame(session: &Session, caller: &Caller) -> Frame {
     }
 }
 
+/// An error shown as a page: the API error's status and message, in HTML (a
+/// browser that posts a form gets a page, not JSON).
+pub struct WebError(ApiError);
+
+impl From<ApiError> for WebError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<crate::DbError> for WebError {
+    fn from(e: crate::DbError) -> Self {
+        Self(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    user: Option<String>,
+    csrf: String,
+    status: u16,
+    reason: String,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            user: None,
+            csrf: String::new(),
+            status: self.0.status.as_u16(),
+            reason: self
+                .0
+                .status
+                .canonical_reason()
+                .unwrap_or_default()
+                .to_string(),
+            message: self.0.message,
+        };
+        (self.0.status, render(page)).into_response()
+    }
+}
+
+/// A Unix-ms timestamp as the pages show it: RFC 3339 UTC to the second.
+pub fn when(ms: &i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis((*ms).max(0) as u64);
+    crate::signing::rfc3339(t)
+}
+
 fn render(t: impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
@@ -59,6 +109,8 @@ struct ModulePage {
     user: Option<String>,
     csrf: String,
     m: ModuleDetail,
+    /// The instance's URL, for the verification commands.
+    public_url: String,
 }
 
 #[derive(Template)]
@@ -91,6 +143,8 @@ struct PublishPage {
     user: Option<String>,
     csrf: String,
     error: String,
+    /// Every problem of a refused submission, one line each.
+    problems: Vec<String>,
 }
 
 #[derive(Template)]
@@ -108,6 +162,10 @@ struct SubmissionPage {
     csrf: String,
     d: SubmissionDetail,
     log: Vec<String>,
+    /// The last log line's cursor (where the page's live updates start).
+    log_cursor: i64,
+    /// Whether the build is still to end (the page follows it).
+    live: bool,
 }
 
 /// Search box.
@@ -121,7 +179,7 @@ async fn index(
     session: Session,
     WebCaller(caller): WebCaller,
     Query(s): Query<Search>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     let f = frame(&session, &caller).await;
     let q = s.q.unwrap_or_default();
     let modules = state
@@ -141,13 +199,14 @@ async fn module(
     session: Session,
     WebCaller(caller): WebCaller,
     Path(slug): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     let f = frame(&session, &caller).await;
     let m = crate::api::catalog::module_detail(&state, &slug).await?;
     Ok(render(ModulePage {
         user: f.user,
         csrf: f.csrf,
         m,
+        public_url: state.config.public_url(),
     }))
 }
 
@@ -171,7 +230,7 @@ async fn login(
     State(state): State<AppState>,
     session: Session,
     Form(form): Form<LoginForm>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     let Some(user) = state.db.login(&form.email, &form.password).await? else {
         let page = LoginPage {
             user: None,
@@ -217,17 +276,17 @@ async fn check_csrf(session: &Session, given: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn logout(session: Session, Form(form): Form<CsrfForm>) -> Result<Response, ApiError> {
+async fn logout(session: Session, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     check_csrf(&session, &form.csrf).await?;
     session.flush().await.map_err(|e| ApiError::internal(&e))?;
     Ok(Redirect::to("/").into_response())
 }
 
-fn to_login(e: ApiError) -> Result<Response, ApiError> {
+fn to_login(e: ApiError) -> Result<Response, WebError> {
     if e.status == StatusCode::UNAUTHORIZED {
         Ok(Redirect::to("/login").into_response())
     } else {
-        Err(e)
+        Err(e.into())
     }
 }
 
@@ -235,7 +294,7 @@ async fn review_queue(
     State(state): State<AppState>,
     session: Session,
     WebCaller(caller): WebCaller,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     if let Err(e) = caller.require(Scope::Review) {
         return to_login(e);
     }
@@ -253,7 +312,7 @@ async fn review_detail(
     session: Session,
     WebCaller(caller): WebCaller,
     Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     if let Err(e) = caller.require(Scope::Review) {
         return to_login(e);
     }
@@ -283,7 +342,7 @@ async fn review_action(
     WebCaller(caller): WebCaller,
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     check_csrf(&session, &form.csrf).await?;
     let who = caller.require(Scope::Review)?;
     let reason = Some(form.reason.trim().to_string()).filter(|r| !r.is_empty());
@@ -295,7 +354,9 @@ async fn review_action(
         "reject" => Decision::Reject {
             reason: reason.ok_or_else(|| ApiError::bad_request("a rejection needs a reason"))?,
         },
-        other => return Err(ApiError::bad_request(format!("unknown action {other:?}"))),
+        other => {
+            return Err(ApiError::bad_request(format!("unknown action {other:?}")).into());
+        }
     };
     state.db.review(id, who.user_id, &decision).await?;
     Ok(Redirect::to(&format!("/review/{id}")).into_response())
@@ -305,7 +366,7 @@ async fn submissions(
     State(state): State<AppState>,
     session: Session,
     WebCaller(caller): WebCaller,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     let who = match caller.require(Scope::Read) {
         Ok(w) => w,
         Err(e) => return to_login(e),
@@ -325,32 +386,29 @@ async fn submission(
     session: Session,
     WebCaller(caller): WebCaller,
     Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     if let Err(e) = caller.require(Scope::Read) {
         return to_login(e);
     }
     let s = crate::api::submissions::visible_submission(&state, &caller, id).await?;
     let d = crate::api::submissions::detail(&state, s).await?;
-    let log = state
-        .db
-        .log_lines(id, 0, 10_000)
-        .await?
-        .into_iter()
-        .map(|r| r.1)
-        .collect();
+    let rows = state.db.log_lines(id, 0, 10_000).await?;
+    let log_cursor = rows.last().map_or(0, |r| r.0);
     let f = frame(&session, &caller).await;
     Ok(render(SubmissionPage {
         user: f.user,
         csrf: f.csrf,
+        live: !d.submission.status.is_final(),
         d,
-        log,
+        log: rows.into_iter().map(|r| r.1).collect(),
+        log_cursor,
     }))
 }
 
 async fn publish_page(
     session: Session,
     WebCaller(caller): WebCaller,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     if let Err(e) = caller.require(Scope::Submit) {
         return to_login(e);
     }
@@ -359,6 +417,7 @@ async fn publish_page(
         user: f.user,
         csrf: f.csrf,
         error: String::new(),
+        problems: Vec::new(),
     }))
 }
 
@@ -367,7 +426,7 @@ async fn publish(
     session: Session,
     WebCaller(caller): WebCaller,
     multipart: axum::extract::Multipart,
-) -> Result<Response, ApiError> {
+) -> Result<Response, WebError> {
     let up = crate::api::submissions::read_upload(multipart).await?;
     check_csrf(&session, up.csrf.as_deref().unwrap_or_default()).await?;
     let who = caller.require(Scope::Submit)?.clone();
@@ -378,18 +437,85 @@ async fn publish(
             let page = PublishPage {
                 user: f.user,
                 csrf: f.csrf,
+                problems: e.detail.as_ref().map(problems).unwrap_or_default(),
                 error: e.message,
             };
             Ok((e.status, render(page)).into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// The pages' routes (the seed's `/app/modules` and `/app/publish` among them).
+/// One line per problem in a refused submission's detail: the lint report's
+/// findings (`Dockerfile:3: error FL101: ... (hint)`) or the recipe's problems.
+fn problems(detail: &serde_json::Value) -> Vec<String> {
+    let list = detail
+        .get("findings")
+        .or(Some(detail))
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    list.iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap_or_default();
+            let file = p["file"].as_str().unwrap_or("flareo.yaml");
+            let mut line = format!("{file}:{}: ", p["line"].as_u64().unwrap_or(0));
+            if !s("severity").is_empty() {
+                line += &format!("{} ", s("severity"));
+            }
+            line += &format!("{}: {}", s("code"), s("message"));
+            if !s("hint").is_empty() {
+                line += &format!(" ({})", s("hint"));
+            }
+            line
+        })
+        .collect()
+}
+
+/// What the pages may load: their own stylesheet and script, nothing inline, no
+/// framing, forms posting only here.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
+     connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
+
+/// The stylesheet and the live build-log script, compiled in.
+async fn static_file(Path(name): Path<String>) -> Response {
+    use axum::http::header;
+    let (body, kind) = match name.as_str() {
+        "flareo.css" => (
+            include_str!("../static/flareo.css"),
+            "text/css; charset=utf-8",
+        ),
+        "live-log.js" => (
+            include_str!("../static/live-log.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => {
+            return WebError(ApiError::not_found(format!("no static file {name:?}")))
+                .into_response();
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The pages' routes (the seed's `/app/modules` and `/app/publish` among them),
+/// each response with a strict Content-Security-Policy, `nosniff`, no framing and
+/// a same-origin referrer.
 pub fn router() -> axum::Router<AppState> {
+    use axum::http::{HeaderValue, header};
     use axum::routing::{get, post};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let header =
+        |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
     axum::Router::new()
+        .route("/static/{name}", get(static_file))
         .route("/", get(index))
         .route("/app/modules", get(index))
         .route("/modules/{slug}", get(module))
@@ -401,4 +527,11 @@ pub fn router() -> axum::Router<AppState> {
         .route("/review/{id}", get(review_detail).post(review_action))
         .route("/submissions", get(submissions))
         .route("/submissions/{id}", get(submission))
+        .layer(header(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(header::REFERRER_POLICY, "same-origin"))
 }

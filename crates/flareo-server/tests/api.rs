@@ -3,143 +3,12 @@
 //! reviewer and an admin), tokens (scoped, revocable), sessions with CSRF, the
 //! review flow's rules and the error shape.
 
-use std::sync::Arc;
-
 mod support;
 
-use flareo_oci::BlobStore;
-use flareo_server::api::AppState;
 use flareo_server::auth::Role;
-use flareo_server::{Config, Db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-struct Server {
-    url: String,
-    http: reqwest::Client,
-    db: Db,
-    _dir: tempfile::TempDir,
-}
-
-async fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.operator.data_dir = Some(dir.path().to_path_buf());
-    config
-        .operator
-        .approved_bases
-        .push(flareo_dockerfile::rules::ApprovedBase {
-            image: "busybox:1.35".into(),
-            digest: None,
-            config: None,
-        });
-    let db = Db::open(&config.database_url()).await.unwrap();
-    let store = BlobStore::local(&dir.path().join("blobs")).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    config.server.public_url = Some(url.clone());
-    let state = AppState {
-        db: db.clone(),
-        store,
-        config: Arc::new(config),
-        metrics: flareo_server::app::metrics_handle(),
-        log: None,
-        trust_root: None,
-        fulcio: None,
-    };
-    tokio::spawn(async move {
-        axum::serve(listener, flareo_server::app::router(state))
-            .await
-            .unwrap();
-    });
-    Server {
-        url,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        db,
-        _dir: dir,
-    }
-}
-
-/// A module directory packed as `flareo publish` packs it.
-fn context(slug: &str, dockerfile: &str) -> (String, Vec<u8>) {
-    let dir = tempfile::tempdir().unwrap();
-    let recipe = format!(
-        "slug: {slug}\nname: {slug}\nauthor: Tests\ncategory: productivity\nlicense: MIT\nupstream:\n  source: https://example.test/{slug}\n  ref_pattern: \"v*\"\n  entry: ./Dockerfile\nruntime:\n  ports: [80]\n"
-    );
-    std::fs::write(dir.path().join("flareo.yaml"), &recipe).unwrap();
-    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
-    let bytes = flareo_build::pack::pack(dir.path(), &["flareo.yaml", "Dockerfile"]).unwrap();
-    (recipe, bytes)
-}
-
-const GOOD: &str = "FROM busybox:1.35\nUSER nobody\nENTRYPOINT [\"busybox\", \"sleep\", \"1\"]\n";
-
-impl Server {
-    async fn call(
-        &self,
-        token: Option<&str>,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn submit(
-        &self,
-        token: Option<&str>,
-        slug: &str,
-        dockerfile: &str,
-        network: bool,
-    ) -> (StatusCode, Value) {
-        let (recipe, bytes) = context(slug, dockerfile);
-        let mut form = reqwest::multipart::Form::new().text("recipe", recipe).part(
-            "context",
-            reqwest::multipart::Part::bytes(bytes).file_name("c.tar.gz"),
-        );
-        if network {
-            form = form
-                .text("requires_network", "true")
-                .text("reason", "needs the npm registry");
-        }
-        let mut req = self
-            .http
-            .post(format!("{}/api/v1/submissions", self.url))
-            .multipart(form);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap())
-    }
-
-    async fn user(&self, email: &str, role: Role) -> String {
-        let user = self
-            .db
-            .create_user_with_password(email, email, role, "a-long-password")
-            .await
-            .unwrap();
-        let user = self.db.user(user).await.unwrap();
-        self.db.create_token(&user, "test", &[]).await.unwrap().1
-    }
-}
+use support::{GOOD, Server, context, start};
 
 #[tokio::test]
 async fn authorization_matrix() {
@@ -372,8 +241,8 @@ async fn tokens_are_scoped_and_hashed_at_rest() {
     // Only the hash is stored.
     let url = s.db.backend();
     assert_eq!(url, flareo_server::Backend::Sqlite);
-    let dump = std::fs::read(s._dir.path().join("flareo.db")).unwrap();
-    let wal = std::fs::read(s._dir.path().join("flareo.db-wal")).unwrap_or_default();
+    let dump = std::fs::read(s.dir.path().join("flareo.db")).unwrap();
+    let wal = std::fs::read(s.dir.path().join("flareo.db-wal")).unwrap_or_default();
     for bytes in [dump, wal] {
         assert!(
             !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
@@ -843,7 +712,7 @@ async fn healthz_reports_a_missing_blob_store() {
     let s = start().await;
     let (st, v) = s.call(None, Method::GET, "/healthz", None).await;
     assert_eq!((st.as_u16(), v["status"].as_str()), (200, Some("ok")));
-    std::fs::remove_dir_all(s._dir.path().join("blobs")).unwrap();
+    std::fs::remove_dir_all(s.dir.path().join("blobs")).unwrap();
     let (st, v) = s.call(None, Method::GET, "/healthz", None).await;
     assert_eq!(st, 503, "{v}");
     assert_eq!(v["blob_store"], "unavailable");
@@ -931,7 +800,7 @@ async fn reviewers_write_vex_and_the_document_validates() {
     assert_eq!(doc["version"], 2);
     assert_eq!(statements[0]["products"][0]["@id"], "pkg:oci/notes");
     assert_eq!(statements[0]["status"], "not_affected");
-    let file = s._dir.path().join("vex.json");
+    let file = s.dir.path().join("vex.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     if let Err(out) = flareo_testkit::validate("validate-openvex", &file, &["--strict-context"]) {
         panic!("validate-openvex rejected the served document:\n{out}\n{doc:#}");

@@ -54,11 +54,7 @@ async fn start(signing: flareo_server::signing::SigningConfig) -> Instance {
         trust_root: Some(Arc::new(setup.trust_root.clone())),
         fulcio: setup.fulcio.clone(),
     };
-    tokio::spawn(async move {
-        axum::serve(listener, flareo_server::app::router(state))
-            .await
-            .unwrap();
-    });
+    support::serve(listener, state);
     Instance {
         url,
         config,

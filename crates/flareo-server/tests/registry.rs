@@ -7,13 +7,11 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 
 mod support;
 
 use bytes::Bytes;
 use flareo_oci::{BlobStore, Digest, ingest_layout};
-use flareo_server::api::AppState;
 use flareo_server::{Config, Db};
 use flareo_testkit::{TestImage, write_oci_layout};
 use reqwest::StatusCode;
@@ -45,20 +43,7 @@ async fn start(database: Option<String>) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let host = listener.local_addr().unwrap().to_string();
     config.server.public_url = Some(format!("http://{host}"));
-    let state = AppState {
-        db: db.clone(),
-        store: store.clone(),
-        config: Arc::new(config),
-        metrics: flareo_server::app::metrics_handle(),
-        log: None,
-        trust_root: None,
-        fulcio: None,
-    };
-    tokio::spawn(async move {
-        axum::serve(listener, flareo_server::app::router(state))
-            .await
-            .unwrap();
-    });
+    support::serve(listener, support::state(config, db.clone(), store.clone()));
     Server {
         url: format!("http://{host}"),
         host,

@@ -1,9 +1,10 @@
 //! Real fixtures for Flareo's tests (PostgreSQL, S3, SMTP, docker-registry, an OIDC
-//! issuer), each
-//! started on 127.0.0.1 in a temporary directory and stopped on drop. A fixture
+//! issuer, headless Chromium), each started on 127.0.0.1 or in a temporary
+//! directory and stopped on drop. A fixture
 //! that cannot start panics with what to install (scripts/setup.sh); none of them
 //! skips. Used only as a dev-dependency.
 
+pub mod browser;
 pub mod fixtures;
 pub mod oidc;
 mod peers;
@@ -17,6 +18,7 @@ pub mod smtp;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use browser::{Browser, Landed, Page};
 pub use oidc::OidcIssuer;
 pub use postgres::{Postgres, sqlite_url};
 pub use registry::{DockerRegistry, TestImage, TokenAuth, write_oci_layout};

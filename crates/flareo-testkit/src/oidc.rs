@@ -21,44 +21,21 @@ pub struct OidcIssuer {
     _dir: tempfile::TempDir,
 }
 
-/// The peer's directory with the package installed and the launcher script.
-fn installed() -> PathBuf {
-    let dir = crate::peers::dir(&format!("oauth2-mock-server-{OAUTH2_MOCK_SERVER}"));
-    let ready = dir.join("node_modules/oauth2-mock-server/package.json");
-    crate::peers::install_once(&dir, &ready, || {
-        std::fs::create_dir_all(&dir).expect("peer dir");
-        std::fs::write(
-            dir.join("package.json"),
-            r#"{"name":"flareo-oidc-peer","private":true}"#,
-        )
-        .expect("package.json");
-        crate::peers::run(
-            Command::new("npm")
-                .current_dir(&dir)
-                .args(["install", "--no-fund", "--no-audit", "--loglevel=error"])
-                .arg(format!("oauth2-mock-server@{OAUTH2_MOCK_SERVER}")),
-            "npm install oauth2-mock-server (needs node and npm: scripts/setup.sh)",
-        );
-    });
-    // ES modules resolve packages next to the script: it lives in the peer dir.
-    std::fs::write(
-        dir.join("oidc-issuer.mjs"),
-        include_str!("../js/oidc-issuer.mjs"),
-    )
-    .expect("writing the launcher");
-    dir
-}
-
 impl OidcIssuer {
     /// Starts an issuer on a free port.
     pub fn start() -> Self {
-        let peer = installed();
+        let launcher = crate::peers::npm_peer(
+            "oauth2-mock-server",
+            OAUTH2_MOCK_SERVER,
+            "oidc-issuer.mjs",
+            include_str!("../js/oidc-issuer.mjs"),
+        );
         let dir = tempfile::tempdir().expect("temp dir");
         let port = crate::free_port();
         let log = dir.path().join("oidc.log");
         let out = std::fs::File::create(&log).expect("log file");
         let mut child = Command::new("node")
-            .arg(peer.join("oidc-issuer.mjs"))
+            .arg(&launcher)
             .arg(port.to_string())
             .stdout(out.try_clone().expect("log file"))
             .stderr(out)

@@ -40,6 +40,36 @@ pub(crate) fn install_once(dir: &Path, ready: &Path, install: impl FnOnce()) -> 
     ready.to_path_buf()
 }
 
+/// An npm package installed once under `~/.cache/flareo/peers/<package>-<version>`,
+/// with `script` (a Node launcher, ES module) written next to it as `script_name`
+/// (ES modules resolve packages next to the script). Returns the script's path.
+pub(crate) fn npm_peer(package: &str, version: &str, script_name: &str, script: &str) -> PathBuf {
+    let dir = dir(&format!("{package}-{version}"));
+    let ready = dir.join("node_modules").join(package).join("package.json");
+    install_once(&dir, &ready, || {
+        std::fs::create_dir_all(&dir).expect("peer dir");
+        std::fs::write(
+            dir.join("package.json"),
+            format!(r#"{{"name":"flareo-peer-{package}","private":true}}"#),
+        )
+        .expect("package.json");
+        run(
+            Command::new("npm")
+                .current_dir(&dir)
+                .args(["install", "--no-fund", "--no-audit", "--loglevel=error"])
+                .arg(format!("{package}@{version}")),
+            &format!("npm install {package}@{version} (needs node and npm: scripts/setup.sh)"),
+        );
+    });
+    let path = dir.join(script_name);
+    // Written on every start (not under the lock): identical bytes, and a rename
+    // makes the write atomic for a parallel test already reading it.
+    let tmp = dir.join(format!(".{script_name}.{}", std::process::id()));
+    std::fs::write(&tmp, script).expect("writing the launcher");
+    std::fs::rename(&tmp, &path).expect("placing the launcher");
+    path
+}
+
 /// Runs an installer step; panics with its stderr when it fails.
 pub(crate) fn run(cmd: &mut Command, what: &str) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));

@@ -951,6 +951,18 @@ fn sqlite_embedded_worker_publish_review_build_mail() {
         std::thread::sleep(Duration::from_millis(300));
     }
     std::thread::sleep(Duration::from_secs(2));
+    // The maintainer watches the build on its page in Chromium, through the kill.
+    let browser = flareo_testkit::Browser::launch();
+    let watcher = browser.new_page();
+    watcher.goto(&format!("{}/login", inst.url));
+    watcher.fill("input[name=email]", "maint@example.test");
+    watcher.fill("input[name=password]", PASSWORD);
+    watcher.submit("form[action='/login'] button");
+    watcher.goto(&format!("{}/submissions/{id}", inst.url));
+    assert_eq!(
+        watcher.attribute("#log", "data-live").as_deref(),
+        Some("true")
+    );
     inst.children[0].kill().unwrap();
     inst.children[0].wait().unwrap();
     inst.start(&["serve"], &data);
@@ -958,6 +970,19 @@ fn sqlite_embedded_worker_publish_review_build_mail() {
     let (v, log) = inst.follow(id);
     assert_published(&inst, id, "slow", &smtp, &log, &v);
     assert!(log.contains("attempt 2"), "{log}");
+    // The page kept polling through the restart, then reloaded with the result.
+    watcher.wait_for_text("#status", "published", Duration::from_secs(60));
+    let shown = watcher.text("#log");
+    assert!(shown.contains("attempt 2"), "{shown}");
+    assert!(watcher.text("body").contains(v["digest"].as_str().unwrap()));
+    for problem in watcher.problems() {
+        assert!(
+            problem.contains(&format!("/api/v1/submissions/{id}/log?after="))
+                && problem.contains("ERR_CONNECTION_REFUSED"),
+            "only the polls while the server was down may fail: {problem}"
+        );
+    }
+    drop(browser);
     assert!(
         log.contains("scanned: 0 packages, 0 findings against 0 advisories"),
         "{log}"
@@ -1004,11 +1029,44 @@ fn sqlite_embedded_worker_publish_review_build_mail() {
         metrics.contains("flareo_http_request_duration_seconds"),
         "{metrics}"
     );
-    let web = reqwest::blocking::get(format!("{}/modules/slow", inst.url))
-        .unwrap()
-        .text()
-        .unwrap();
-    assert!(web.contains(v["digest"].as_str().unwrap()));
+    assert_module_page_instructions_work(&inst, "slow", v["digest"].as_str().unwrap());
+}
+
+/// The module page, in headless Chromium, shows the digest and the signatures, and
+/// the verification commands it prints, run as printed, succeed.
+fn assert_module_page_instructions_work(inst: &Instance, slug: &str, digest: &str) {
+    let browser = flareo_testkit::Browser::launch();
+    let page = browser.new_page();
+    let landed = page.goto(&format!("{}/modules/{slug}", inst.url));
+    assert_eq!(landed.status, 200, "{landed:?}");
+    assert_eq!(page.text("#digest"), digest);
+    let signed = page.texts("#signatures tr");
+    for kind in [
+        "image signature",
+        "https://slsa.dev/provenance/v1",
+        "https://cyclonedx.org/bom",
+    ] {
+        assert!(
+            signed.iter().any(|r| r.starts_with(kind)),
+            "{kind} missing from {signed:?}"
+        );
+    }
+    let problems = page.problems();
+    assert!(problems.is_empty(), "{problems:?}");
+    let commands = page.text("#verify");
+    let dir = tempfile::tempdir().unwrap();
+    for line in commands.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[0], "flareo", "{commands}");
+        ok(
+            flareo()
+                .current_dir(dir.path())
+                .args(&words[1..])
+                .output()
+                .unwrap(),
+            line,
+        );
+    }
 }
 
 #[test]
