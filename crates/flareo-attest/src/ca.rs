@@ -76,11 +76,36 @@ fn enc(what: &'static str) -> impl Fn(x509_cert::der::Error) -> CaError {
     }
 }
 
+/// Who a certificate is for, as its subject alternative name says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum San {
+    /// A URI: a workload (Flareo's builder, a CI job), e.g.
+    /// `https://flareo.example/builders/v1`.
+    Uri(String),
+    /// An e-mail address a person's identity provider verified.
+    Email(String),
+}
+
+impl San {
+    /// The name itself.
+    pub fn as_str(&self) -> &str {
+        match self {
+            San::Uri(s) | San::Email(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for San {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Whom a leaf certificate is issued to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {
-    /// The identity (SAN URI), e.g. `https://flareo.example/builders/v1`.
-    pub san_uri: String,
+    /// The identity (the certificate's only SAN).
+    pub san: San,
     /// The OIDC issuer the identity is vouched by.
     pub issuer: String,
     /// Extra Sigstore extensions: (OID, value), each written as a DER UTF8String.
@@ -255,12 +280,16 @@ impl Ca {
     ) -> Result<Vec<u8>, CaError> {
         let root = Certificate::from_der(&self.root_der).map_err(enc("reading the root"))?;
         let issuer = root.tbs_certificate().subject().clone();
-        let uri = Ia5String::new(&identity.san_uri).map_err(|_| {
+        let name = Ia5String::new(identity.san.as_str()).map_err(|_| {
             CaError::Malformed(format!(
-                "identity {:?} is not an ASCII URI",
-                identity.san_uri
+                "identity {:?} is not ASCII (an IA5String)",
+                identity.san.as_str()
             ))
         })?;
+        let name = match &identity.san {
+            San::Uri(_) => GeneralName::UniformResourceIdentifier(name),
+            San::Email(_) => GeneralName::Rfc822Name(name),
+        };
         let mut extensions = vec![
             ext(
                 oid("2.5.29.15"),
@@ -286,11 +315,7 @@ impl Ca {
                 },
             )?,
             // Empty subject: the SAN is critical (RFC 5280 4.2.1.6), as Fulcio writes it.
-            ext(
-                oid("2.5.29.17"),
-                true,
-                &SubjectAltName(vec![GeneralName::UniformResourceIdentifier(uri)]),
-            )?,
+            ext(oid("2.5.29.17"), true, &SubjectAltName(vec![name]))?,
             Extension {
                 extn_id: oid(OID_ISSUER_V1),
                 critical: false,
@@ -538,7 +563,7 @@ mod tests {
 
     fn identity() -> Identity {
         Identity {
-            san_uri: "https://flareo.local/builders/v1".into(),
+            san: San::Uri("https://flareo.local/builders/v1".into()),
             issuer: "https://flareo.local/oidc".into(),
             extras: vec![(OID_SOURCE_REPOSITORY_REF.into(), "v1.0.0".into())],
         }
@@ -615,7 +640,7 @@ mod sct_tests {
         assert_eq!(root.embedded_scts, None);
         assert_eq!(sha256(&root.spki_der), ca.key().public().key_id());
         let identity = Identity {
-            san_uri: "https://flareo.local/builders/v1".into(),
+            san: San::Uri("https://flareo.local/builders/v1".into()),
             issuer: "https://flareo.local".into(),
             extras: vec![],
         };

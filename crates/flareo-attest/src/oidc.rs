@@ -8,6 +8,8 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation, errors::ErrorKind};
 use serde::Deserialize;
 
+use crate::ca::San;
+
 /// Why a token was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -77,6 +79,20 @@ pub enum IssuerKind {
         /// e.g. `https://ci.example.com`.
         subject_domain: String,
     },
+    /// People: the `email` claim, which the issuer must have verified
+    /// (`email_verified: true`), becomes the SAN e-mail and is the challenge.
+    Email,
+}
+
+impl IssuerKind {
+    /// The claim a requester signs as proof of possession (Fulcio's
+    /// `challengeClaim`).
+    pub fn challenge_claim(&self) -> &'static str {
+        match self {
+            IssuerKind::Uri { .. } => "sub",
+            IssuerKind::Email => "email",
+        }
+    }
 }
 
 /// The issuer named by `token`, read without verifying anything (to choose which
@@ -167,10 +183,27 @@ pub fn verify(
     Ok(data.claims)
 }
 
-/// The certificate identity (SAN URI) and the proof-of-possession challenge for
-/// verified `claims` from an issuer of `kind`.
-pub fn identity(kind: &IssuerKind, claims: &Claims) -> Result<(String, String), OidcError> {
+/// The certificate identity and the proof-of-possession challenge for verified
+/// `claims` from an issuer of `kind`.
+pub fn identity(kind: &IssuerKind, claims: &Claims) -> Result<(San, String), OidcError> {
     match kind {
+        IssuerKind::Email => match (&claims.email, claims.email_verified) {
+            (Some(email), Some(true)) if email.contains('@') && email.is_ascii() => {
+                Ok((San::Email(email.clone()), email.clone()))
+            }
+            (Some(email), Some(true)) => Err(OidcError::NoIdentity {
+                issuer: claims.iss.clone(),
+                reason: format!("its email {email:?} is not an ASCII e-mail address"),
+            }),
+            (Some(email), _) => Err(OidcError::NoIdentity {
+                issuer: claims.iss.clone(),
+                reason: format!("its email {email:?} is not verified (email_verified is not true)"),
+            }),
+            (None, _) => Err(OidcError::NoIdentity {
+                issuer: claims.iss.clone(),
+                reason: "it has no email claim, which this issuer's certificates are for".into(),
+            }),
+        },
         IssuerKind::Uri { subject_domain } => {
             let origin = |s: &str| -> Option<String> {
                 let (scheme, rest) = s.split_once("://")?;
@@ -179,7 +212,9 @@ pub fn identity(kind: &IssuerKind, claims: &Claims) -> Result<(String, String), 
                     .then(|| format!("{scheme}://{host}").to_ascii_lowercase())
             };
             match (origin(&claims.sub), origin(subject_domain)) {
-                (Some(a), Some(b)) if a == b => Ok((claims.sub.clone(), claims.sub.clone())),
+                (Some(a), Some(b)) if a == b => {
+                    Ok((San::Uri(claims.sub.clone()), claims.sub.clone()))
+                }
                 _ => Err(OidcError::NoIdentity {
                     issuer: claims.iss.clone(),
                     reason: format!(
@@ -245,7 +280,7 @@ mod tests {
         };
         assert_eq!(
             identity(&kind, &c).unwrap(),
-            (c.sub.clone(), "https://ci.test/workers/7".into())
+            (San::Uri(c.sub.clone()), "https://ci.test/workers/7".into())
         );
         let elsewhere = IssuerKind::Uri {
             subject_domain: "https://other.test".into(),
@@ -309,5 +344,41 @@ mod tests {
         );
         c["email_verified"] = json!(false);
         assert_eq!(challenge_of(&token(&key, "k", c)).unwrap(), "12345");
+    }
+
+    #[test]
+    fn email_issuers_certify_verified_addresses_only() {
+        let key = KeyPair::generate();
+        let set = jwks(&key, "k1");
+        let mut c = claims("12345", "sigstore", now() + 600);
+        c["email"] = json!("dev@example.test");
+        c["email_verified"] = json!(true);
+        let verified = verify(&token(&key, "k1", c.clone()), &set, ISS, "sigstore").unwrap();
+        assert_eq!(
+            identity(&IssuerKind::Email, &verified).unwrap(),
+            (
+                San::Email("dev@example.test".into()),
+                "dev@example.test".into()
+            )
+        );
+        assert_eq!(IssuerKind::Email.challenge_claim(), "email");
+        let refused = |c: serde_json::Value| {
+            let verified = verify(&token(&key, "k1", c), &set, ISS, "sigstore").unwrap();
+            identity(&IssuerKind::Email, &verified)
+                .unwrap_err()
+                .to_string()
+        };
+        let mut unverified = c.clone();
+        unverified["email_verified"] = json!(false);
+        assert!(refused(unverified).contains("is not verified"));
+        let mut unsaid = c.clone();
+        unsaid.as_object_mut().unwrap().remove("email_verified");
+        assert!(refused(unsaid).contains("is not verified"));
+        let mut none = c.clone();
+        none.as_object_mut().unwrap().remove("email");
+        assert!(refused(none).contains("has no email claim"));
+        let mut odd = c;
+        odd["email"] = json!("dév@example.test");
+        assert!(refused(odd).contains("not an ASCII e-mail address"));
     }
 }

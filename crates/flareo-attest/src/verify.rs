@@ -584,7 +584,7 @@ mod tests {
         let ca = Ca::create(KeyPair::generate(), "test root", now, day).unwrap();
         let ct = KeyPair::generate();
         let identity = Identity {
-            san_uri: "https://flareo.test/builders/v1".into(),
+            san: crate::ca::San::Uri("https://flareo.test/builders/v1".into()),
             issuer: "https://flareo.test".into(),
             extras: vec![],
         };
@@ -688,7 +688,7 @@ mod tests {
         );
         // No SCT at all.
         let identity = Identity {
-            san_uri: "https://flareo.test/builders/v1".into(),
+            san: crate::ca::San::Uri("https://flareo.test/builders/v1".into()),
             issuer: "https://flareo.test".into(),
             extras: vec![],
         };

@@ -32,13 +32,48 @@ pub struct OidcIssuer {
     /// The audience tokens must be issued for.
     #[serde(default = "default_audience")]
     pub audience: String,
-    /// Subjects must be URIs with this scheme and host (e.g. `https://ci.example.com`);
-    /// the subject becomes the certificate's SAN URI.
-    pub subject_domain: String,
+    /// What its tokens certify: `uri` (workloads; the default) or `email` (people).
+    #[serde(default, rename = "type")]
+    pub kind: IssuerType,
+    /// For `type: uri`: subjects must be URIs with this scheme and host (e.g.
+    /// `https://ci.example.com`); the subject becomes the certificate's SAN URI.
+    #[serde(default)]
+    pub subject_domain: Option<String>,
     /// Where the issuer's keys are [default: `jwks_uri` from
     /// `<url>/.well-known/openid-configuration`].
     #[serde(default)]
     pub jwks_url: Option<String>,
+}
+
+/// Fulcio's issuer types Flareo's endpoint implements.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IssuerType {
+    /// `sub` is a URI under `subject_domain`; it becomes the SAN URI.
+    #[default]
+    Uri,
+    /// A verified `email` claim becomes the SAN e-mail address.
+    Email,
+}
+
+impl OidcIssuer {
+    /// How its tokens map to certificates; says what is missing from the config.
+    pub fn kind(&self) -> Result<IssuerKind, String> {
+        match (self.kind, &self.subject_domain) {
+            (IssuerType::Uri, Some(d)) => Ok(IssuerKind::Uri {
+                subject_domain: d.clone(),
+            }),
+            (IssuerType::Uri, None) => Err(format!(
+                "oidc_issuers {}: type uri needs subject_domain (e.g. https://ci.example.com)",
+                self.url
+            )),
+            (IssuerType::Email, None) => Ok(IssuerKind::Email),
+            (IssuerType::Email, Some(_)) => Err(format!(
+                "oidc_issuers {}: type email takes no subject_domain (the verified email claim is the identity)",
+                self.url
+            )),
+        }
+    }
 }
 
 fn default_audience() -> String {
@@ -173,15 +208,13 @@ impl Fulcio {
             other => other,
         }
         .map_err(unauthenticated)?;
-        let kind = IssuerKind::Uri {
-            subject_domain: issuer.subject_domain.clone(),
-        };
+        let kind = issuer.kind().map_err(Refusal::Internal)?;
         let (san, challenge) = oidc::identity(&kind, &claims).map_err(unauthenticated)?;
         request
-            .check_possession("sub", &challenge)
+            .check_possession(kind.challenge_claim(), &challenge)
             .map_err(|e| Refusal::InvalidArgument(e.to_string()))?;
         let identity = Identity {
-            san_uri: san,
+            san,
             issuer: iss,
             extras: vec![],
         };
@@ -198,7 +231,7 @@ impl Fulcio {
                 Some(&self.material.ct_key),
             )
             .map_err(|e| Refusal::Internal(format!("issuing the certificate: {e}")))?;
-        tracing::info!(identity = %identity.san_uri, issuer = %identity.issuer, "issued a signing certificate");
+        tracing::info!(identity = %identity.san, issuer = %identity.issuer, "issued a signing certificate");
         Ok(vec![der_to_pem(&leaf), self.material.ca.root_pem()])
     }
 
@@ -207,7 +240,7 @@ impl Fulcio {
         json!({"issuers": self.issuers.iter().map(|i| json!({
             "issuerUrl": i.url,
             "audience": i.audience,
-            "challengeClaim": "sub",
+            "challengeClaim": i.kind().map(|k| k.challenge_claim()).unwrap_or("sub"),
         })).collect::<Vec<_>>()})
     }
 }

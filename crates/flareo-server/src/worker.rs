@@ -603,7 +603,7 @@ impl Worker {
             ));
         }
         let identity = flareo_attest::ca::Identity {
-            san_uri: self.signing.builder_id.clone(),
+            san: flareo_attest::ca::San::Uri(self.signing.builder_id.clone()),
             issuer: self.signing.issuer.clone(),
             extras,
         };

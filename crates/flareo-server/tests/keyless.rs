@@ -107,7 +107,8 @@ async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor(
         oidc_issuers: vec![OidcIssuer {
             url: issuer.url(),
             audience: "sigstore".into(),
-            subject_domain: DOMAIN.into(),
+            kind: flareo_server::fulcio::IssuerType::Uri,
+            subject_domain: Some(DOMAIN.into()),
             jwks_url: None,
         }],
         ..Default::default()
@@ -161,7 +162,7 @@ async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor(
     let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[]}"#;
     let digest = verify::digest_of(manifest);
     let ignored = Identity {
-        san_uri: builder.clone(),
+        san: flareo_attest::ca::San::Uri(builder.clone()),
         issuer: b.url.clone(),
         extras: vec![],
     };
@@ -291,7 +292,7 @@ async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor(
 
 async fn refused_without_file(setup: &flareo_server::signing::SigningSetup) -> String {
     let id = Identity {
-        san_uri: "x".into(),
+        san: flareo_attest::ca::San::Uri("x".into()),
         issuer: "y".into(),
         extras: vec![],
     };
@@ -331,4 +332,135 @@ async fn sigstore_mode_needs_its_urls_and_trust_root() {
         },
         "is neither a client trust config nor a trusted root",
     );
+}
+
+/// A person's identity: an issuer of `type: email` certifies the token's verified
+/// e-mail address (SAN e-mail, challenge the address), which both verifiers
+/// accept as the identity; an unverified address is refused, and the issuer
+/// config must say what it needs.
+#[tokio::test]
+async fn verified_email_identities_sign_keylessly() {
+    let people = flareo_testkit::OidcIssuer::start();
+    let issuer = |kind, subject_domain: Option<&str>| OidcIssuer {
+        url: people.url(),
+        audience: "sigstore".into(),
+        kind,
+        subject_domain: subject_domain.map(str::to_string),
+        jwks_url: None,
+    };
+    use flareo_server::fulcio::IssuerType;
+    let a = start(flareo_server::signing::SigningConfig {
+        oidc_issuers: vec![issuer(IssuerType::Email, None)],
+        ..Default::default()
+    })
+    .await;
+    let config = get(&format!("{}/api/v2/configuration", a.url)).await;
+    assert_eq!(config["issuers"][0]["challengeClaim"], "email");
+    let trust_json = get(&format!("{}/api/v1/trust-root", a.url)).await;
+    let trust = TrustRoot::from_json(&trust_json).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let email = "dev@example.test";
+    let token_file = dir.path().join("token");
+    std::fs::write(
+        &token_file,
+        people.email_token("uid-12345", email, true, "sigstore"),
+    )
+    .unwrap();
+    let trust_file = dir.path().join("trust.json");
+    std::fs::write(&trust_file, trust_json.to_string()).unwrap();
+    let b = start(flareo_server::signing::SigningConfig {
+        mode: SigningMode::Sigstore,
+        fulcio_url: Some(a.url.clone()),
+        rekor_url: Some(a.url.clone()),
+        oidc_token_file: Some(token_file.clone()),
+        trusted_root: Some(trust_file.clone()),
+        ..Default::default()
+    })
+    .await;
+    let b_setup = flareo_server::signing::setup(&b.config, &b.db).unwrap();
+    let builder = format!("{}/builders/v1", b.url);
+    let digest = verify::digest_of(b"{\"schemaVersion\":2}");
+    let ignored = Identity {
+        san: flareo_attest::ca::San::Uri(builder.clone()),
+        issuer: b.url.clone(),
+        extras: vec![],
+    };
+    let signed = sign_build(b_setup.signer.as_ref(), &ignored, &what(&digest, &builder))
+        .await
+        .unwrap();
+    let (_, sig) = signed.bundles.iter().find(|(p, _)| p.is_empty()).unwrap();
+    let sig = Bundle::from_json(sig).unwrap();
+    let leaf = CertInfo::parse(sig.certificate.as_ref().unwrap()).unwrap();
+    assert_eq!(leaf.san_emails, vec![email.to_string()]);
+    assert!(leaf.san_uris.is_empty(), "{:?}", leaf.san_uris);
+
+    let policy = |identity: &str| Policy {
+        identity: Some(identity.into()),
+        issuer: Some(people.url()),
+        key: None,
+    };
+    verify::verify_bundle(&sig, &trust, Some(&sha256(&signed.payload)), &policy(email)).unwrap();
+    let e = verify::verify_bundle(&sig, &trust, None, &policy("uid-12345"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(email), "{e}");
+    let payload = dir.path().join("payload.json");
+    std::fs::write(&payload, &signed.payload).unwrap();
+    let sig_file = dir.path().join("sig.bundle.json");
+    std::fs::write(&sig_file, sig.to_json().to_string()).unwrap();
+    if let Err(out) = sigstore_verify(
+        &trust_file,
+        &sig_file,
+        email,
+        &people.url(),
+        payload.to_str().unwrap(),
+    ) {
+        panic!("sigstore-python refused the e-mail identity:\n{out}");
+    }
+
+    // An address the provider has not verified, or none at all: no certificate.
+    std::fs::write(
+        &token_file,
+        people.email_token("uid-12345", email, false, "sigstore"),
+    )
+    .unwrap();
+    let e = b_setup
+        .signer
+        .begin(&ignored)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("401") && e.contains("\"dev@example.test\" is not verified"),
+        "{e}"
+    );
+    std::fs::write(&token_file, people.token("uid-12345", "sigstore", 600)).unwrap();
+    let e = b_setup
+        .signer
+        .begin(&ignored)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("has no email claim"), "{e}");
+
+    // The issuer config says what each type needs.
+    for (kind, domain, wanted) in [
+        (IssuerType::Uri, None, "type uri needs subject_domain"),
+        (
+            IssuerType::Email,
+            Some(DOMAIN),
+            "type email takes no subject_domain",
+        ),
+    ] {
+        let mut config = a.config.clone();
+        config.server.signing.oidc_issuers = vec![issuer(kind, domain)];
+        let e = flareo_server::signing::setup(&config, &a.db)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(wanted), "{e}");
+    }
 }

@@ -26,7 +26,7 @@ const URL: &str = "http://flareo.test";
 
 fn identity() -> Identity {
     Identity {
-        san_uri: format!("{URL}/builders/v1"),
+        san: flareo_attest::ca::San::Uri(format!("{URL}/builders/v1")),
         issuer: URL.into(),
         extras: vec![],
     }

@@ -76,12 +76,32 @@ impl OidcIssuer {
     /// A token for `sub` and `audience` expiring in `lifetime_secs` (negative:
     /// already expired), from the issuer's token endpoint.
     pub fn token(&self, sub: &str, audience: &str, lifetime_secs: i64) -> String {
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
+        self.token_with(sub, audience, lifetime_secs, None)
+    }
+
+    /// [`OidcIssuer::token`] carrying `email` and `email_verified` claims, as a
+    /// person's identity provider issues them.
+    pub fn email_token(&self, sub: &str, email: &str, verified: bool, audience: &str) -> String {
+        self.token_with(sub, audience, 600, Some((email, verified)))
+    }
+
+    fn token_with(
+        &self,
+        sub: &str,
+        audience: &str,
+        lifetime_secs: i64,
+        email: Option<(&str, bool)>,
+    ) -> String {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials")
             .append_pair("aud", audience)
             .append_pair("sub", sub)
-            .append_pair("lifetime", &lifetime_secs.to_string())
-            .finish();
+            .append_pair("lifetime", &lifetime_secs.to_string());
+        if let Some((email, verified)) = email {
+            form.append_pair("email", email)
+                .append_pair("email_verified", &verified.to_string());
+        }
+        let form = form.finish();
         let (status, body) = http_request(
             self.port,
             "POST",
