@@ -108,7 +108,7 @@ fn main() {
     // The reference: the same bytes as static files from BusyBox httpd.
     let www = dir.path().join("www");
     let paths = [
-        ("list", "/api/v1/modules"),
+        ("list", "/api/v1/modules?limit=500"),
         ("module", "/api/v1/modules/module-150"),
         ("search", "/api/v1/modules?q=module-1&category=media"),
     ];

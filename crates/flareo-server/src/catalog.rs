@@ -31,6 +31,38 @@ pub struct ModuleSummary {
     pub updated_at: i64,
 }
 
+/// A page of the module list: slugs after `after` (keyset pagination, stable while
+/// modules are added), at most `limit` of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    /// The last slug of the previous page (none: from the start).
+    pub after: Option<String>,
+    /// How many modules, 1 to [`ListPage::MAX`].
+    pub limit: u32,
+}
+
+impl ListPage {
+    /// The page size when none is asked for.
+    pub const DEFAULT: u32 = 100;
+    /// The largest page served.
+    pub const MAX: u32 = 500;
+
+    /// A page from the request's `after` and `limit`; says what is wrong with them.
+    pub fn new(after: Option<String>, limit: Option<u32>) -> Result<Self, String> {
+        let limit = limit.unwrap_or(Self::DEFAULT);
+        if !(1..=Self::MAX).contains(&limit) {
+            return Err(format!(
+                "limit must be between 1 and {}, not {limit}",
+                Self::MAX
+            ));
+        }
+        Ok(Self {
+            after: after.filter(|a| !a.is_empty()),
+            limit,
+        })
+    }
+}
+
 /// A stored module with its recipe text and submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleRow {
@@ -186,7 +218,8 @@ impl Db {
         &self,
         query: Option<&str>,
         category: Option<&str>,
-    ) -> Result<Vec<ModuleSummary>, DbError> {
+        page: &ListPage,
+    ) -> Result<(Vec<ModuleSummary>, Option<String>), DbError> {
         // The query is literal text: LIKE's wildcards and the escape are escaped.
         let pattern = query.map(|q| {
             let escaped = q
@@ -198,14 +231,23 @@ impl Db {
         });
         let rows: Vec<ListRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {LIST} FROM modules WHERE ($1 = '' OR LOWER(slug) LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\' \
-             OR LOWER(author) LIKE $1 ESCAPE '\\') AND ($2 = '' OR category = $2) ORDER BY slug"
+             OR LOWER(author) LIKE $1 ESCAPE '\\') AND ($2 = '' OR category = $2) AND slug > $3 \
+             ORDER BY slug LIMIT $4"
         )))
         .bind(pattern.unwrap_or_default())
         .bind(category.unwrap_or_default())
+        .bind(page.after.as_deref().unwrap_or_default())
+        // One more than asked: whether there is a next page.
+        .bind(i64::from(page.limit) + 1)
         .fetch_all(&self.pool)
         .await
         .map_err(sql("listing modules"))?;
-        Ok(rows.into_iter().map(summary_from).collect())
+        let mut modules: Vec<ModuleSummary> = rows.into_iter().map(summary_from).collect();
+        let next = (modules.len() > page.limit as usize).then(|| {
+            modules.truncate(page.limit as usize);
+            modules.last().map(|m| m.slug.clone()).unwrap_or_default()
+        });
+        Ok((modules, next))
     }
 
     /// One published module.

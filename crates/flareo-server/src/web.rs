@@ -101,6 +101,10 @@ struct IndexPage {
     csrf: String,
     q: String,
     modules: Vec<ModuleSummary>,
+    /// The next page's URL, when there is one.
+    next: Option<String>,
+    /// Whether this is the list's first page.
+    first_page: bool,
 }
 
 #[derive(Template)]
@@ -168,10 +172,12 @@ struct SubmissionPage {
     live: bool,
 }
 
-/// Search box.
+/// Search box and page.
 #[derive(Debug, Deserialize)]
 pub struct Search {
     q: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
 }
 
 async fn index(
@@ -182,15 +188,30 @@ async fn index(
 ) -> Result<Response, WebError> {
     let f = frame(&session, &caller).await;
     let q = s.q.unwrap_or_default();
-    let modules = state
+    let page = crate::catalog::ListPage::new(s.after, s.limit).map_err(ApiError::bad_request)?;
+    let (modules, next) = state
         .db
-        .modules(Some(q.as_str()).filter(|q| !q.is_empty()), None)
+        .modules(Some(q.as_str()).filter(|q| !q.is_empty()), None, &page)
         .await?;
+    // The next page's link keeps the search and the page size.
+    let next = next.map(|after| {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        if !q.is_empty() {
+            url.append_pair("q", &q);
+        }
+        url.append_pair("after", &after);
+        if page.limit != crate::catalog::ListPage::DEFAULT {
+            url.append_pair("limit", &page.limit.to_string());
+        }
+        format!("/?{}", url.finish())
+    });
     Ok(render(IndexPage {
         user: f.user,
         csrf: f.csrf,
         q,
         modules,
+        next,
+        first_page: page.after.is_none(),
     }))
 }
 

@@ -666,6 +666,49 @@ async fn catalog_lists_searches_filters_and_shows_metadata() {
         .call(None, Method::GET, "/api/v1/modules?q=board", None)
         .await;
     assert_eq!(slugs(&v), ["tasks"]);
+    // Pages by slug: `next` leads on until the last page, which has none.
+    assert!(all.get("next").is_none(), "{all}");
+    let (_, first) = s
+        .call(None, Method::GET, "/api/v1/modules?limit=2", None)
+        .await;
+    assert_eq!(
+        (slugs(&first), &first["next"]),
+        (vec!["notes".to_string(), "photos".into()], &json!("photos"))
+    );
+    let (_, last) = s
+        .call(
+            None,
+            Method::GET,
+            "/api/v1/modules?limit=2&after=photos",
+            None,
+        )
+        .await;
+    assert_eq!(slugs(&last), ["tasks"]);
+    assert!(last.get("next").is_none(), "{last}");
+    let (_, v) = s
+        .call(
+            None,
+            Method::GET,
+            "/api/v1/modules?category=productivity&limit=1&after=notes",
+            None,
+        )
+        .await;
+    assert_eq!(slugs(&v), ["tasks"], "pages keep the filters");
+    for bad in ["0", "501"] {
+        let (st, v) = s
+            .call(
+                None,
+                Method::GET,
+                &format!("/api/v1/modules?limit={bad}"),
+                None,
+            )
+            .await;
+        assert_eq!(st.as_u16(), 400, "{v}");
+        assert_eq!(
+            v["error"]["message"],
+            format!("limit must be between 1 and 500, not {bad}")
+        );
+    }
     let (st, v) = s
         .call(None, Method::GET, "/api/v1/modules?category=toys", None)
         .await;

@@ -323,6 +323,16 @@ async fn catalog_search_and_module_page_in_chromium() {
     assert_eq!(landed.status, 200);
     assert_eq!(page.count("#modules tr"), 4, "a header and three modules");
 
+    // Pages of two, through the "Next page" link, to the end.
+    page.goto(&format!("{}/?limit=2", s.url));
+    assert_eq!(page.count("#modules tr"), 3);
+    let landed = page.submit("#next");
+    assert_eq!(landed.url, format!("{}/?after=photos&limit=2", s.url));
+    assert_eq!(page.texts("#modules tr").len(), 2);
+    assert!(page.text("#modules").contains("Task Board"));
+    assert_eq!(page.count("#next"), 0, "the last page has no next");
+
+    page.goto(&format!("{}/app/modules", s.url));
     page.fill("input[name=q]", "photo");
     let landed = page.submit("form[action='/'] button");
     assert_eq!(landed.url, format!("{}/?q=photo", s.url));

@@ -1198,6 +1198,15 @@ fn postgres_s3_two_workers_and_a_killed_one() {
     }
     let list = inst.get("/api/v1/modules");
     assert_eq!(list["modules"].as_array().unwrap().len(), 4);
+    // The CLI follows every page of the list.
+    let paged = json(
+        inst.cli("maintainer")
+            .args(["modules", "--page-size", "1", "--json"])
+            .output()
+            .unwrap(),
+        "modules",
+    );
+    assert_eq!(paged["modules"], list["modules"]);
     // Every signature and attestation is in the signer's log (3 per module: image,
     // provenance, SBOM; the killed build signed nothing), none in this instance's.
     let logged = signer.get("/api/v1/log")["treeSize"].as_u64().unwrap();

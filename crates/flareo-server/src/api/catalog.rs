@@ -1,4 +1,5 @@
-//! Catalog reads (public): module list with search and category filter, and one
+//! Catalog reads (public): module list with search, category filter and keyset
+//! pagination, and one
 //! module with its recipe metadata, pinned digest, pull URL and build history.
 
 use axum::Json;
@@ -6,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
-use crate::catalog::{BuildRecord, ModuleSummary};
+use crate::catalog::{BuildRecord, ListPage, ModuleSummary};
 
 /// Filters of the module list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -15,6 +16,10 @@ pub struct ModuleQuery {
     pub q: Option<String>,
     /// Exact category.
     pub category: Option<String>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1 to 500 (default 100).
+    pub limit: Option<u32>,
 }
 
 /// The module list.
@@ -22,6 +27,9 @@ pub struct ModuleQuery {
 pub struct ModuleList {
     /// Modules, by slug.
     pub modules: Vec<ModuleSummary>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// Runtime metadata from the recipe.
@@ -76,14 +84,16 @@ pub async fn list_modules(
             flareo_recipe::Category::ALL.join(", ")
         )));
     }
-    let modules = state
+    let page = ListPage::new(q.after, q.limit).map_err(ApiError::bad_request)?;
+    let (modules, next) = state
         .db
         .modules(
             q.q.as_deref().filter(|s| !s.is_empty()),
             q.category.as_deref(),
+            &page,
         )
         .await?;
-    Ok(Json(ModuleList { modules }))
+    Ok(Json(ModuleList { modules, next }))
 }
 
 /// One published module.

@@ -15,6 +15,9 @@ pub struct ModulesArgs {
     /// Only this category.
     #[arg(long)]
     category: Option<String>,
+    /// Modules fetched per request; the list follows every page either way.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=500))]
+    page_size: u32,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -78,14 +81,29 @@ pub fn run(args: &ModulesArgs) -> anyhow::Result<ExitCode> {
     if let Some(c) = &args.category {
         query.push(format!("category={}", encode(c)));
     }
-    let list = block_on(client.get(
-        &format!("/api/v1/modules?{}", query.join("&")),
-        "listing modules",
-    ))?;
+    // Every page, following `next`.
+    let mut modules = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut page = query.clone();
+        page.push(format!("limit={}", args.page_size));
+        if let Some(a) = &after {
+            page.push(format!("after={}", encode(a)));
+        }
+        let list = block_on(client.get(
+            &format!("/api/v1/modules?{}", page.join("&")),
+            "listing modules",
+        ))?;
+        modules.extend(list["modules"].as_array().cloned().unwrap_or_default());
+        match list["next"].as_str() {
+            Some(next) => after = Some(next.to_string()),
+            None => break,
+        }
+    }
     if args.json {
-        print_json(&list);
+        print_json(&serde_json::json!({ "modules": modules }));
     } else {
-        for m in list["modules"].as_array().into_iter().flatten() {
+        for m in &modules {
             println!(
                 "{:<24} {:<16} {:<8} {}",
                 m["slug"].as_str().unwrap_or_default(),
