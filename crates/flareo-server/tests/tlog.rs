@@ -200,6 +200,19 @@ async fn proofs_match_the_reference(db: &Db) {
         matches!(err, TlogError::Duplicate { index: 3, .. }),
         "{err}"
     );
+    // Two already logged: the earlier entry is named.
+    let err = log
+        .append_batch(&[
+            ("dsse", &body(40)),
+            ("dsse", b"fresh-3"),
+            ("dsse", &body(7)),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TlogError::Duplicate { index: 7, .. }),
+        "{err}"
+    );
     let err = log
         .append_batch(&[("dsse", b"twice"), ("dsse", b"twice")])
         .await
