@@ -220,7 +220,7 @@ async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor(
         &issuer.url(),
         payload.to_str().unwrap(),
     ) {
-        panic!("sigstore-python refused the keyless signature:\n{out}");
+        panic!("an independent verifier refused the keyless signature:\n{out}");
     }
 
     // Refusals, each with its reason, through B's signer (token file rewritten)...
@@ -416,7 +416,7 @@ async fn verified_email_identities_sign_keylessly() {
         &people.url(),
         payload.to_str().unwrap(),
     ) {
-        panic!("sigstore-python refused the e-mail identity:\n{out}");
+        panic!("an independent verifier refused the e-mail identity:\n{out}");
     }
 
     // An address the provider has not verified, or none at all: no certificate.

@@ -125,7 +125,7 @@ async fn signed_images_verify_with_flareo_sigstore_python_and_the_validators() {
         URL,
         &payload,
     ) {
-        panic!("sigstore-python refused the image signature:\n{out}");
+        panic!("an independent verifier refused the image signature:\n{out}");
     }
     if let Err(out) = sigstore_verify(
         Path::new(&trust_file),
@@ -134,7 +134,7 @@ async fn signed_images_verify_with_flareo_sigstore_python_and_the_validators() {
         URL,
         &digest,
     ) {
-        panic!("sigstore-python refused the provenance:\n{out}");
+        panic!("an independent verifier refused the provenance:\n{out}");
     }
 
     // The shared validators.
@@ -226,8 +226,12 @@ async fn signed_images_verify_with_flareo_sigstore_python_and_the_validators() {
         "forged.json",
         forged.to_json().to_string().as_bytes(),
     );
+    // sigstore-python refuses the doctored `rootHash` too. sigstore-js computes the
+    // root from the proof and compares it with the signed checkpoint's, never
+    // reading that unsigned field: the forgery means nothing to it, so it is not
+    // asked here.
     assert!(
-        sigstore_verify(
+        flareo_testkit::sigstore_python_verify(
             Path::new(&trust_file),
             Path::new(&forged_file),
             &id,
@@ -245,6 +249,32 @@ async fn signed_images_verify_with_flareo_sigstore_python_and_the_validators() {
             .contains("the logged body is not this signature"),
         "{e}"
     );
+    // Another signature's log entry: both independent verifiers refuse it.
+    let swapped_file = write(
+        dir.path(),
+        "swapped.json",
+        swapped.to_json().to_string().as_bytes(),
+    );
+    let trust_path = Path::new(&trust_file);
+    assert!(
+        flareo_testkit::sigstore_python_verify(
+            trust_path,
+            Path::new(&swapped_file),
+            &id,
+            URL,
+            &payload
+        )
+        .is_err()
+    );
+    let refused = flareo_testkit::sigstore_js_verify(
+        trust_path,
+        Path::new(&swapped_file),
+        &id,
+        URL,
+        Some(Path::new(&payload)),
+    )
+    .unwrap_err();
+    assert!(refused.contains("TLOG_BODY_ERROR"), "{refused}");
     let mut unsigned_set = sig.clone();
     unsigned_set.tlog_entries[0].integrated_time += 1;
     let e = verify::verify_bundle(

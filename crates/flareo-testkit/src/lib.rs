@@ -23,7 +23,7 @@ pub use oidc::OidcIssuer;
 pub use postgres::{Postgres, sqlite_url};
 pub use registry::{DockerRegistry, TestImage, TokenAuth, write_oci_layout};
 pub use s3::S3;
-pub use sigstore::{sigstore_cli, sigstore_verify};
+pub use sigstore::{sigstore_cli, sigstore_js_verify, sigstore_python_verify, sigstore_verify};
 pub use smtp::Smtp;
 
 /// The repository root.

@@ -40,17 +40,20 @@ pub(crate) fn install_once(dir: &Path, ready: &Path, install: impl FnOnce()) -> 
     ready.to_path_buf()
 }
 
-/// An npm package installed once under `~/.cache/flareo/peers/<package>-<version>`,
+/// An npm package installed once under `~/.cache/flareo/peers/<package>-<version>`
+/// (with its dependencies, which the script may import too),
 /// with `script` (a Node launcher, ES module) written next to it as `script_name`
 /// (ES modules resolve packages next to the script). Returns the script's path.
 pub(crate) fn npm_peer(package: &str, version: &str, script_name: &str, script: &str) -> PathBuf {
-    let dir = dir(&format!("{package}-{version}"));
+    // A scoped package (`@scope/name`) is kept as `scope-name`.
+    let flat = package.trim_start_matches('@').replace('/', "-");
+    let dir = dir(&format!("{flat}-{version}"));
     let ready = dir.join("node_modules").join(package).join("package.json");
     install_once(&dir, &ready, || {
         std::fs::create_dir_all(&dir).expect("peer dir");
         std::fs::write(
             dir.join("package.json"),
-            format!(r#"{{"name":"flareo-peer-{package}","private":true}}"#),
+            format!(r#"{{"name":"flareo-peer-{flat}","private":true}}"#),
         )
         .expect("package.json");
         run(

@@ -533,7 +533,7 @@ fn assert_verifiable(inst: &Instance, slug: &str, digest: &str) {
         &issuer,
         payload.to_str().unwrap(),
     ) {
-        panic!("sigstore-python refused {slug}'s signature:\n{out}");
+        panic!("an independent verifier refused {slug}'s signature:\n{out}");
     }
     // The OCI-layout checks do not depend on how the image was signed: once per
     // instance, on an embedded-CA one.
