@@ -11,14 +11,15 @@
 //! `cargo bench -p flareo-server --bench registry`.
 
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use flareo_oci::{BlobStore, Credentials, Digest, push_image};
-use flareo_server::api::AppState;
 use flareo_server::{Config, Db};
 use flareo_testkit::DockerRegistry;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const BLOB: usize = 64 * 1024 * 1024;
 const ROUNDS: usize = 5;
@@ -126,15 +127,7 @@ fn main() {
 
         // As `flareo serve` listens (TCP_NODELAY), and a plain listener to show
         // what Nagle and delayed ACKs cost small responses.
-        let state = AppState {
-            db,
-            store,
-            config: Arc::new(config),
-            metrics: flareo_server::app::metrics_handle(),
-            log: None,
-            trust_root: None,
-            fulcio: None,
-        };
+        let state = support::state(config, db, store);
         let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let plain_url = format!("http://{}", plain.local_addr().unwrap());
         let router = flareo_server::app::router(state);

@@ -117,7 +117,8 @@ impl IntoResponse for Refusal {
 /// The certificate endpoint: the embedded CA and the issuers it trusts.
 pub struct Fulcio {
     material: Material,
-    issuers: Vec<OidcIssuer>,
+    /// Each accepted issuer with how its tokens map to certificates.
+    issuers: Vec<(OidcIssuer, IssuerKind)>,
     http: reqwest::Client,
     keys: tokio::sync::Mutex<HashMap<String, (Instant, Value)>>,
 }
@@ -129,9 +130,14 @@ impl std::fmt::Debug for Fulcio {
 }
 
 impl Fulcio {
-    /// An endpoint issuing from `material`'s CA to tokens of `issuers`.
-    pub fn new(material: Material, issuers: Vec<OidcIssuer>) -> Self {
-        Self {
+    /// An endpoint issuing from `material`'s CA to tokens of `issuers`; says which
+    /// issuer's config is incomplete (see [`OidcIssuer::kind`]).
+    pub fn new(material: Material, issuers: Vec<OidcIssuer>) -> Result<Self, String> {
+        let issuers = issuers
+            .into_iter()
+            .map(|i| i.kind().map(|k| (i, k)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
             material,
             issuers,
             http: reqwest::Client::builder()
@@ -139,7 +145,7 @@ impl Fulcio {
                 .build()
                 .expect("a default HTTP client"),
             keys: Default::default(),
-        }
+        })
     }
 
     /// The issuer's JWKS, cached for [`JWKS_TTL`] unless `fresh`.
@@ -185,22 +191,26 @@ impl Fulcio {
     pub async fn issue(&self, request: &CertificateRequest) -> Result<Vec<String>, Refusal> {
         let unauthenticated = |e: OidcError| Refusal::Unauthenticated(e.to_string());
         let iss = oidc::peek_issuer(&request.token).map_err(unauthenticated)?;
-        let issuer = self.issuers.iter().find(|i| i.url == iss).ok_or_else(|| {
-            let accepted = self
-                .issuers
-                .iter()
-                .map(|i| i.url.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            unauthenticated(OidcError::UntrustedIssuer {
-                issuer: iss.clone(),
-                accepted: if accepted.is_empty() {
-                    "none; configure signing.oidc_issuers".into()
-                } else {
-                    accepted
-                },
-            })
-        })?;
+        let (issuer, kind) = self
+            .issuers
+            .iter()
+            .find(|(i, _)| i.url == iss)
+            .ok_or_else(|| {
+                let accepted = self
+                    .issuers
+                    .iter()
+                    .map(|(i, _)| i.url.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                unauthenticated(OidcError::UntrustedIssuer {
+                    issuer: iss.clone(),
+                    accepted: if accepted.is_empty() {
+                        "none; configure signing.oidc_issuers".into()
+                    } else {
+                        accepted
+                    },
+                })
+            })?;
         let verify = |keys: &Value| oidc::verify(&request.token, keys, &iss, &issuer.audience);
         let claims = match verify(&self.jwks(issuer, false).await?) {
             // The issuer may have rotated its keys since they were cached.
@@ -208,8 +218,7 @@ impl Fulcio {
             other => other,
         }
         .map_err(unauthenticated)?;
-        let kind = issuer.kind().map_err(Refusal::Internal)?;
-        let (san, challenge) = oidc::identity(&kind, &claims).map_err(unauthenticated)?;
+        let (san, challenge) = oidc::identity(kind, &claims).map_err(unauthenticated)?;
         request
             .check_possession(kind.challenge_claim(), &challenge)
             .map_err(|e| Refusal::InvalidArgument(e.to_string()))?;
@@ -237,10 +246,10 @@ impl Fulcio {
 
     /// Fulcio's `configuration`: the accepted issuers and their challenge claims.
     fn configuration(&self) -> Value {
-        json!({"issuers": self.issuers.iter().map(|i| json!({
+        json!({"issuers": self.issuers.iter().map(|(i, kind)| json!({
             "issuerUrl": i.url,
             "audience": i.audience,
-            "challengeClaim": i.kind().map(|k| k.challenge_claim()).unwrap_or("sub"),
+            "challengeClaim": kind.challenge_claim(),
         })).collect::<Vec<_>>()})
     }
 }

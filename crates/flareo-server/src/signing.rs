@@ -585,13 +585,10 @@ pub fn setup(config: &crate::Config, db: &crate::Db) -> Result<SigningSetup, Sig
         }
     };
     let trust_root = trust_root(config, &material)?;
-    for issuer in &signing.oidc_issuers {
-        issuer.kind().map_err(SigningError::Config)?;
-    }
-    let fulcio = std::sync::Arc::new(crate::fulcio::Fulcio::new(
-        material.clone(),
-        signing.oidc_issuers.clone(),
-    ));
+    let fulcio = std::sync::Arc::new(
+        crate::fulcio::Fulcio::new(material.clone(), signing.oidc_issuers.clone())
+            .map_err(SigningError::Config)?,
+    );
     Ok(SigningSetup {
         signer,
         log: Some(log),

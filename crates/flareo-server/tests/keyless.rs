@@ -6,6 +6,7 @@
 //! trust root, under the token's identity; every entry is in A's log; and each
 //! bad token or request is refused with its own message.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use flareo_attest::bundle::Bundle;
@@ -99,6 +100,66 @@ async fn post_cert(a: &Instance, body: &Value) -> (u16, String) {
     )
 }
 
+/// Instance B: `mode: sigstore` at A's Fulcio and Rekor URLs, reading its
+/// identity token from `token_file` and trusting A's root (`trust_file`).
+struct KeylessSigner {
+    b: Instance,
+    setup: flareo_server::signing::SigningSetup,
+    token_file: PathBuf,
+    trust_file: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+/// Starts B with `token` in its token file and A's trust root `trust_json`.
+async fn keyless_signer(a: &Instance, trust_json: &Value, token: String) -> KeylessSigner {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, token).unwrap();
+    let trust_file = dir.path().join("trust.json");
+    std::fs::write(&trust_file, trust_json.to_string()).unwrap();
+    let b = start(flareo_server::signing::SigningConfig {
+        mode: SigningMode::Sigstore,
+        fulcio_url: Some(a.url.clone()),
+        rekor_url: Some(a.url.clone()),
+        oidc_token_file: Some(token_file.clone()),
+        trusted_root: Some(trust_file.clone()),
+        ..Default::default()
+    })
+    .await;
+    let setup = flareo_server::signing::setup(&b.config, &b.db).unwrap();
+    KeylessSigner {
+        b,
+        setup,
+        token_file,
+        trust_file,
+        dir,
+    }
+}
+
+impl KeylessSigner {
+    /// Runs both independent verifiers (sigstore-python, sigstore-js) on the image
+    /// signature `sig` of `signed`, offline against A's trust root.
+    fn independent_verify(
+        &self,
+        signed: &flareo_server::signing::SignedBuild,
+        sig: &Bundle,
+        identity: &str,
+        issuer: &str,
+    ) -> Result<String, String> {
+        let payload = self.dir.path().join("payload.json");
+        std::fs::write(&payload, &signed.payload).unwrap();
+        let sig_file = self.dir.path().join("sig.bundle.json");
+        std::fs::write(&sig_file, sig.to_json().to_string()).unwrap();
+        sigstore_verify(
+            &self.trust_file,
+            &sig_file,
+            identity,
+            issuer,
+            payload.to_str().unwrap(),
+        )
+    }
+}
+
 #[tokio::test]
 async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor() {
     let issuer = flareo_testkit::OidcIssuer::start();
@@ -133,22 +194,9 @@ async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor(
     );
 
     // B: mode sigstore at A's URLs, a token file, A's trust root.
-    let dir = tempfile::tempdir().unwrap();
     let subject = format!("{DOMAIN}/workers/b-1");
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, issuer.token(&subject, "sigstore", 600)).unwrap();
-    let trust_file = dir.path().join("trust.json");
-    std::fs::write(&trust_file, trust_json.to_string()).unwrap();
-    let b = start(flareo_server::signing::SigningConfig {
-        mode: SigningMode::Sigstore,
-        fulcio_url: Some(a.url.clone()),
-        rekor_url: Some(a.url.clone()),
-        oidc_token_file: Some(token_file.clone()),
-        trusted_root: Some(trust_file.clone()),
-        ..Default::default()
-    })
-    .await;
-    let b_setup = flareo_server::signing::setup(&b.config, &b.db).unwrap();
+    let k = keyless_signer(&a, &trust_json, issuer.token(&subject, "sigstore", 600)).await;
+    let (b, b_setup, token_file) = (&k.b, &k.setup, &k.token_file);
     // B hands verifiers A's trust root.
     let served = get(&format!("{}/api/v1/trust-root", b.url)).await;
     assert_eq!(
@@ -208,24 +256,14 @@ async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor(
     let (t, p) = verify::check_statement(&v.payload, &digest).unwrap();
     verify::check_provenance(&t, &p, &builder).unwrap();
 
-    // sigstore-python, offline, against A's trust root.
-    let payload = dir.path().join("payload.json");
-    std::fs::write(&payload, &signed.payload).unwrap();
-    let sig_file = dir.path().join("sig.bundle.json");
-    std::fs::write(&sig_file, sig.to_json().to_string()).unwrap();
-    if let Err(out) = sigstore_verify(
-        &trust_file,
-        &sig_file,
-        &subject,
-        &issuer.url(),
-        payload.to_str().unwrap(),
-    ) {
+    // sigstore-python and sigstore-js, offline, against A's trust root.
+    if let Err(out) = k.independent_verify(&signed, &sig, &subject, &issuer.url()) {
         panic!("an independent verifier refused the keyless signature:\n{out}");
     }
 
     // Refusals, each with its reason, through B's signer (token file rewritten)...
     let refused = |token: String| {
-        std::fs::write(&token_file, token).unwrap();
+        std::fs::write(token_file, token).unwrap();
         let signer = b_setup.signer.clone();
         let ignored = ignored.clone();
         async move { signer.begin(&ignored).await.err().unwrap().to_string() }
@@ -254,8 +292,8 @@ async fn an_instance_signs_keylessly_through_another_instances_fulcio_and_rekor(
         e.contains("expired at") && e.contains("must refresh it"),
         "{e}"
     );
-    std::fs::remove_file(&token_file).unwrap();
-    let e = refused_without_file(&b_setup).await;
+    std::fs::remove_file(token_file).unwrap();
+    let e = refused_without_file(b_setup).await;
     assert!(e.contains("reading the identity token from"), "{e}");
 
     // ... and directly at A's endpoint.
@@ -359,26 +397,10 @@ async fn verified_email_identities_sign_keylessly() {
     let trust_json = get(&format!("{}/api/v1/trust-root", a.url)).await;
     let trust = TrustRoot::from_json(&trust_json).unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
     let email = "dev@example.test";
-    let token_file = dir.path().join("token");
-    std::fs::write(
-        &token_file,
-        people.email_token("uid-12345", email, true, "sigstore"),
-    )
-    .unwrap();
-    let trust_file = dir.path().join("trust.json");
-    std::fs::write(&trust_file, trust_json.to_string()).unwrap();
-    let b = start(flareo_server::signing::SigningConfig {
-        mode: SigningMode::Sigstore,
-        fulcio_url: Some(a.url.clone()),
-        rekor_url: Some(a.url.clone()),
-        oidc_token_file: Some(token_file.clone()),
-        trusted_root: Some(trust_file.clone()),
-        ..Default::default()
-    })
-    .await;
-    let b_setup = flareo_server::signing::setup(&b.config, &b.db).unwrap();
+    let token = people.email_token("uid-12345", email, true, "sigstore");
+    let k = keyless_signer(&a, &trust_json, token).await;
+    let (b, b_setup, token_file) = (&k.b, &k.setup, &k.token_file);
     let builder = format!("{}/builders/v1", b.url);
     let digest = verify::digest_of(b"{\"schemaVersion\":2}");
     let ignored = Identity {
@@ -405,23 +427,13 @@ async fn verified_email_identities_sign_keylessly() {
         .unwrap_err()
         .to_string();
     assert!(e.contains(email), "{e}");
-    let payload = dir.path().join("payload.json");
-    std::fs::write(&payload, &signed.payload).unwrap();
-    let sig_file = dir.path().join("sig.bundle.json");
-    std::fs::write(&sig_file, sig.to_json().to_string()).unwrap();
-    if let Err(out) = sigstore_verify(
-        &trust_file,
-        &sig_file,
-        email,
-        &people.url(),
-        payload.to_str().unwrap(),
-    ) {
+    if let Err(out) = k.independent_verify(&signed, &sig, email, &people.url()) {
         panic!("an independent verifier refused the e-mail identity:\n{out}");
     }
 
     // An address the provider has not verified, or none at all: no certificate.
     std::fs::write(
-        &token_file,
+        token_file,
         people.email_token("uid-12345", email, false, "sigstore"),
     )
     .unwrap();
@@ -436,7 +448,7 @@ async fn verified_email_identities_sign_keylessly() {
         e.contains("401") && e.contains("\"dev@example.test\" is not verified"),
         "{e}"
     );
-    std::fs::write(&token_file, people.token("uid-12345", "sigstore", 600)).unwrap();
+    std::fs::write(token_file, people.token("uid-12345", "sigstore", 600)).unwrap();
     let e = b_setup
         .signer
         .begin(&ignored)

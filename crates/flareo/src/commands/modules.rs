@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use flareo_server::catalog::ListPage;
+
 use super::client::{Client, ServerArgs, block_on, print_json, when};
 
 /// Arguments of `flareo modules`.
@@ -16,7 +18,8 @@ pub struct ModulesArgs {
     #[arg(long)]
     category: Option<String>,
     /// Modules fetched per request; the list follows every page either way.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=500))]
+    #[arg(long, default_value_t = ListPage::MAX,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(ListPage::MAX)))]
     page_size: u32,
     /// Print JSON.
     #[arg(long)]
